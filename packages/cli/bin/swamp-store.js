@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point kept tiny: `--version` answers without loading anything else, so
+// agents that probe the tool pay only for Node's own start-up.
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.version}\n`);
+} else {
+  const { main } = await import('../dist/main.js');
+  process.exitCode = await main(args);
+}

@@ -1,0 +1,39 @@
+import type { LinkMode } from '@swamp-store/worktree';
+import { CliError } from '../errors.js';
+import { openRepo, openStoreFromEnv, registryUrl } from '../context.js';
+import type { CommandOptions } from '../main.js';
+import type { Output } from '../output.js';
+import { reportInstalled } from './report-install.js';
+
+export async function pull(refs: string[], opts: CommandOptions, out: Output): Promise<number> {
+  if (refs.length === 0) throw new CliError('E_USAGE', 'Name at least one extension to pull.', "Use 'swamp-store extension pull @scope/name'.");
+  const [store, repo, worktree, registry] = await Promise.all([
+    openStoreFromEnv(),
+    openRepo(opts),
+    import('@swamp-store/worktree'),
+    import('@swamp-store/registry'),
+  ]);
+  const channel = opts.channel === 'beta' || opts.channel === 'rc' ? opts.channel : undefined;
+  const resolve = registry.createResolver({
+    store,
+    registryUrl: registryUrl(opts),
+    apiKey: process.env.SWAMP_API_KEY,
+    channel,
+    offline: Boolean(opts.offline),
+    onProgress: (text: string) => out.progress(text),
+  });
+  const results = await worktree.pullExtensions({
+    repo,
+    store,
+    refs,
+    resolve,
+    linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto',
+    force: Boolean(opts.force),
+    onEvent: (e) => {
+      if (e.type === 'tree') out.progress(`${e.name}: store ${e.status}`);
+      if (e.type === 'cycle') out.notice(`Note: dependency cycle ${e.chain.join(' -> ')}; each extension is pulled once.`);
+    },
+  });
+  reportInstalled(out, repo, results, 'Pulled');
+  return 0;
+}

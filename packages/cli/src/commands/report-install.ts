@@ -1,0 +1,53 @@
+import type { FallbackReason, PullResult, RepoContext } from '@swamp-store/worktree';
+import type { Output } from '../output.js';
+
+const FALLBACK_TEXT: Record<FallbackReason, string> = {
+  'cross-device': 'the store is on another filesystem than the repository, so files were copied instead of hardlinked',
+  'link-limit': 'some store files reached the filesystem hardlink limit and were copied',
+  permission: 'the filesystem refused some hardlinks, so those files were copied',
+};
+
+export function extensionJson(r: PullResult) {
+  return {
+    name: r.name,
+    version: r.version,
+    checksum: r.checksum,
+    store: r.store,
+    downloaded: r.downloaded,
+    verified: r.verified,
+    linked: r.linked,
+    files: r.files,
+    pruned: r.pruned,
+    repaired: r.repaired,
+    ...(r.dependencyOf ? { dependencyOf: r.dependencyOf } : {}),
+  };
+}
+
+function describeLinks(r: PullResult): string {
+  const parts = [];
+  if (r.linked.hardlink) parts.push(`${r.linked.hardlink} hardlinked`);
+  if (r.linked.reflink) parts.push(`${r.linked.reflink} reflinked`);
+  if (r.linked.copy) parts.push(`${r.linked.copy} copied`);
+  return parts.join(', ');
+}
+
+/** The lines and warnings shared by `pull` and `install`; each warning is said once per command. */
+export function reportInstalled(out: Output, repo: RepoContext, results: PullResult[], verb: string): void {
+  const fallbacks = new Set(results.flatMap((r) => r.fallbacks));
+  for (const f of fallbacks) out.notice(`Note: ${FALLBACK_TEXT[f]}.`);
+  for (const r of results) {
+    if (!r.verified) out.warn(`${r.name}@${r.version} is unverified: the registry published no checksum for it.`);
+    if (r.repaired.length) out.warn(`the store copy of ${r.name}@${r.version} had been modified (${r.repaired.length} file(s)); it was re-extracted from its archive.`);
+  }
+  for (const r of results) {
+    const dep = r.dependencyOf ? ` (dependency of ${r.dependencyOf})` : '';
+    if (!r.changed) {
+      out.line(`${r.name}@${r.version} is up to date${dep}.`);
+      continue;
+    }
+    const links = describeLinks(r);
+    const pruned = r.pruned.length ? `, ${r.pruned.length} old file(s) removed` : '';
+    out.line(`${verb} ${r.name}@${r.version}${dep}: ${r.files} files${links ? ` (${links})` : ''}${pruned}; store ${r.store}${r.downloaded ? ', downloaded' : ''}.`);
+  }
+  out.result({ repoDir: repo.repoDir, lockfile: repo.lockfilePath, extensions: results.map(extensionJson) });
+}

@@ -1,0 +1,24 @@
+export { StoreError, mapFsError, type StoreErrorCode } from './errors.js';
+export { defaultStoreRoot, storeLayout, treeDir, gcLockPath, downloadLockPath, digestLockPath, LAYOUT_VERSION, type StoreLayout } from './layout.js';
+export { openStore, ensureLayout, type Store, type StoreOptions } from './store.js';
+export {
+  ingest,
+  findArchive,
+  lookupVersion,
+  recordVersion,
+  openArchiveStream,
+  isSha256Hex,
+  type ArchiveInfo,
+  type IngestOptions,
+} from './archives.js';
+export { ensureTree, type EnsureTreeResult, type EnsureTreeOptions, type TreeStatus } from './publish.js';
+export { ensurePristineTree, touchTree, type PristineTreeResult } from './pristine.js';
+export { readTreeManifest, isSafeRelativePath, TREE_MANIFEST, type TreeManifest, type TreeFileRecord } from './tree-manifest.js';
+export { checkTreeFast, verifyTreeFull, sha256File, type TreeProblem } from './tree-check.js';
+export { moveAside } from './quarantine.js';
+export { beginPins, listTempRoots, type Pins, type TempRootRecord, type TempRootEntry } from './temp-roots.js';
+export { registerRoot, listRoots, dropRoot, type RootRecord, type RootEntry } from './roots.js';
+export { isProcessAlive } from './process-alive.js';
+export { mapPool } from './pool.js';
+export { parseManifest, parseDependency, type ExtensionManifest } from './manifest.js';
+export { extractArchive, type ExtractLimits, type ExtractOptions, type ExtractResult } from './extract/index.js';

@@ -1,0 +1,147 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { withLock } from '@swamp-store/lock';
+import { findArchive, openArchiveStream, type ArchiveInfo } from './archives.js';
+import { StoreError, mapFsError } from './errors.js';
+import { extractArchive, type ExtractResult } from './extract/index.js';
+import { digestLockPath, tmpName, treeDir } from './layout.js';
+import { mapPool } from './pool.js';
+import { ensureLayout, type Store } from './store.js';
+import { readTreeManifest, TREE_MANIFEST, type TreeFileRecord, type TreeManifest } from './tree-manifest.js';
+import { moveAside } from './quarantine.js';
+
+/** `extracted`: this process unpacked it; `waited`: another process was unpacking it; `hit`: it was there. */
+export type TreeStatus = 'extracted' | 'waited' | 'hit';
+
+export interface EnsureTreeResult {
+  status: TreeStatus;
+  tree: TreeManifest;
+  dir: string;
+}
+
+export interface EnsureTreeOptions {
+  /** The name the caller asked for; a manifest naming another extension is refused. */
+  expectedName?: string;
+}
+
+/**
+ * Publish-once: the unpacked tree for an archive digest appears exactly once,
+ * complete, or not at all. The digest lock makes extraction exactly-once across
+ * processes; the final rename makes it all-or-nothing even without the lock (a
+ * SIGKILL leaves only a staging folder in tmp/, which no reader looks at).
+ */
+export async function ensureTree(store: Store, sha256: string, options: EnsureTreeOptions = {}): Promise<EnsureTreeResult> {
+  const { layout } = store;
+  const existing = await readTreeManifest(layout, sha256);
+  if (existing) return { status: 'hit', tree: existing, dir: treeDir(layout, sha256) };
+  await ensureLayout(store);
+  return withLock(digestLockPath(layout, sha256), async (ctx) => {
+    const published = await readTreeManifest(layout, sha256);
+    if (published) return { status: ctx.waitedMs > 0 ? 'waited' : 'hit', tree: published, dir: treeDir(layout, sha256) } as EnsureTreeResult;
+    const archive = await findArchive(store, sha256);
+    if (!archive) {
+      throw new StoreError(
+        'E_NOT_FOUND',
+        `Archive ${sha256} is not in the store.`,
+        "Pull the extension again (e.g. 'swamp-store extension pull <ref>') so its archive is fetched.",
+      );
+    }
+    const tree = await extractAndPublish(store, archive, options, ctx.assertHeld);
+    return { status: 'extracted', tree, dir: treeDir(layout, sha256) } as EnsureTreeResult;
+  });
+}
+
+async function extractAndPublish(store: Store, archive: ArchiveInfo, options: EnsureTreeOptions, assertHeld: () => void): Promise<TreeManifest> {
+  const { layout } = store;
+  const staging = path.join(layout.tmp, tmpName('tree'));
+  await fs.mkdir(staging, { recursive: true });
+  try {
+    const result = await extractFromStore(store, archive, staging, options);
+    const tree = await sealTree(staging, archive, result);
+    assertHeld();
+    await publishDir(store, staging, archive.sha256);
+    return tree;
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw mapFsError(err, 'unpacking an archive into the store');
+  }
+}
+
+async function extractFromStore(store: Store, archive: ArchiveInfo, dest: string, options: EnsureTreeOptions): Promise<ExtractResult> {
+  try {
+    return await extractArchive({
+      source: openArchiveStream(store, archive),
+      compressedSize: archive.size,
+      dest,
+      limits: store.limits,
+      expectedName: options.expectedName,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EINTEGRITY') {
+      throw new StoreError(
+        'E_INTEGRITY',
+        `The stored archive ${archive.sha256} is corrupt.`,
+        "Run 'swamp-store cache verify --repair', then pull again.",
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+function isBinary(relPath: string, binaries: readonly string[]): boolean {
+  if (!relPath.startsWith('ext/')) return false;
+  const inExt = relPath.slice(4);
+  return binaries.some((b) => inExt === b || inExt === `files/${b}`);
+}
+
+/**
+ * Makes every file read-only (a write through a worktree hardlink would change
+ * the store for every worktree) and records the stat signature that later
+ * links compare against, then writes `.tree.json` last.
+ */
+async function sealTree(staging: string, archive: ArchiveInfo, result: ExtractResult): Promise<TreeManifest> {
+  const { manifest } = result;
+  const files = await mapPool(result.files, 32, async (f): Promise<TreeFileRecord> => {
+    const abs = path.join(staging, f.path);
+    const mode = isBinary(f.path, manifest.binaries) ? 0o555 : 0o444;
+    await fs.chmod(abs, mode);
+    const st = await fs.stat(abs);
+    return { path: f.path, size: st.size, mode, sha256: f.sha256, ino: st.ino, mtimeMs: st.mtimeMs };
+  });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const tree: TreeManifest = {
+    formatVersion: 1,
+    sha256: archive.sha256,
+    name: manifest.name,
+    version: manifest.version,
+    dependencies: manifest.dependencies,
+    binaries: manifest.binaries,
+    include: manifest.include,
+    dirs: [...result.dirs].sort(),
+    files,
+    publishedAt: new Date().toISOString(),
+  };
+  const manifestPath = path.join(staging, TREE_MANIFEST);
+  await fs.writeFile(manifestPath, JSON.stringify(tree), { mode: 0o444 });
+  return tree;
+}
+
+/** Atomic publish. A leftover without a valid `.tree.json` is moved aside first. */
+async function publishDir(store: Store, staging: string, sha256: string): Promise<void> {
+  const target = treeDir(store.layout, sha256);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.rename(staging, target);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt > 2) throw err;
+      if (await readTreeManifest(store.layout, sha256)) {
+        await fs.rm(staging, { recursive: true, force: true });
+        return;
+      }
+      await moveAside(store, sha256, 'incomplete');
+    }
+  }
+}

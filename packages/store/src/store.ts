@@ -1,0 +1,36 @@
+import fs from 'node:fs/promises';
+import { defaultStoreRoot, storeLayout, type StoreLayout } from './layout.js';
+import type { ExtractLimits } from './extract/index.js';
+
+export interface StoreOptions {
+  /** Store root; defaults to SWAMP_STORE_DIR or the per-user cache dir (see layout.ts). */
+  root?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Extraction limits; unset fields take the defaults of extract/limits. */
+  limits?: Partial<ExtractLimits>;
+}
+
+/** A handle on one store folder. Cheap to make: nothing touches the disk until used. */
+export interface Store {
+  readonly layout: StoreLayout;
+  readonly limits: Partial<ExtractLimits>;
+}
+
+export function openStore(options: StoreOptions = {}): Store {
+  const root = options.root ?? defaultStoreRoot(options.env);
+  return { layout: storeLayout(root), limits: options.limits ?? {} };
+}
+
+const ensured = new Set<string>();
+
+/** Creates the v1 folders once per process; every writer calls it before its first write. */
+export async function ensureLayout(store: Store): Promise<void> {
+  const { layout } = store;
+  if (ensured.has(layout.base)) return;
+  await Promise.all(
+    [layout.cas, layout.trees, layout.tmp, layout.quarantine, layout.locks, layout.roots, layout.tempRoots, layout.state].map((d) =>
+      fs.mkdir(d, { recursive: true }),
+    ),
+  );
+  ensured.add(layout.base);
+}

@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { withLock } from '@swamp-store/lock';
+import { gcLockPath } from './layout.js';
+import { isProcessAlive } from './process-alive.js';
+import { ensureLayout, type Store } from './store.js';
+
+/** A running command's claim on digests it is about to link, so gc leaves them be. */
+export interface TempRootRecord {
+  pid: number;
+  host: string;
+  startedAt: number;
+  command: string;
+  digests: string[];
+}
+
+/** Temp roots older than this are ignored even when their pid looks alive (pid reuse, other hosts). */
+export const TEMP_ROOT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+export interface Pins {
+  readonly file: string;
+  /** Adds digests under the gc lock: once this resolves, no gc can remove them until release. */
+  add(sha256s: readonly string[]): Promise<void>;
+  release(): Promise<void>;
+}
+
+async function writeRecord(file: string, record: TempRootRecord): Promise<void> {
+  const tmp = `${file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(record));
+  await fs.rename(tmp, file);
+}
+
+/**
+ * Starts a command's temp root. Content the command creates later is younger
+ * than `startedAt` and younger than any gc already running, which gc never
+ * deletes; content that already exists must be pinned with `add` before the
+ * command checks that it exists.
+ */
+export async function beginPins(store: Store, command = process.argv.slice(1).join(' ')): Promise<Pins> {
+  await ensureLayout(store);
+  const file = path.join(store.layout.tempRoots, `${os.hostname()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
+  const record: TempRootRecord = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), command: command.slice(0, 300), digests: [] };
+  await writeRecord(file, record);
+  let released = false;
+  return {
+    file,
+    async add(sha256s) {
+      const fresh = sha256s.filter((d) => !record.digests.includes(d));
+      if (fresh.length === 0 || released) return;
+      record.digests.push(...fresh);
+      await withLock(gcLockPath(store.layout), () => writeRecord(file, record));
+    },
+    async release() {
+      released = true;
+      await fs.rm(file, { force: true });
+    },
+  };
+}
+
+export interface TempRootEntry {
+  file: string;
+  record: TempRootRecord | undefined;
+  alive: boolean;
+}
+
+export async function listTempRoots(store: Store): Promise<TempRootEntry[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(store.layout.tempRoots);
+  } catch {
+    return [];
+  }
+  const out: TempRootEntry[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const file = path.join(store.layout.tempRoots, name);
+    try {
+      const record = JSON.parse(await fs.readFile(file, 'utf8')) as TempRootRecord;
+      const fresh = Date.now() - record.startedAt < TEMP_ROOT_MAX_AGE_MS;
+      out.push({ file, record, alive: fresh && isProcessAlive(record.pid, record.host) });
+    } catch {
+      out.push({ file, record: undefined, alive: false });
+    }
+  }
+  return out;
+}

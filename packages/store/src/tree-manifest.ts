@@ -1,0 +1,78 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { treeDir, type StoreLayout } from './layout.js';
+
+/** One file of an unpacked tree, as recorded at publish. */
+export interface TreeFileRecord {
+  /** Relative to the tree root, forward slashes: `ext/...`, `bundles/<kind>/...`, `skills/<skill>/...`. */
+  path: string;
+  size: number;
+  /** Permission bits (0444, or 0555 for declared binaries). */
+  mode: number;
+  sha256: string;
+  /**
+   * Stat signature taken after publish. A write through any hardlink changes the
+   * shared inode's mtime and size. ctime is NOT part of it: every hardlink made
+   * or removed changes ctime, so it would flag every linked tree as tampered.
+   */
+  ino: number;
+  mtimeMs: number;
+}
+
+/** `.tree.json`: the record that makes a tree exist. */
+export interface TreeManifest {
+  formatVersion: 1;
+  sha256: string;
+  name: string;
+  version: string;
+  dependencies: string[];
+  binaries: string[];
+  include: string[];
+  /** Every directory of the tree (relative), including empty ones Swamp always creates. */
+  dirs: string[];
+  files: TreeFileRecord[];
+  publishedAt: string;
+}
+
+export const TREE_MANIFEST = '.tree.json';
+
+export function treeManifestPath(layout: StoreLayout, sha256: string): string {
+  return path.join(treeDir(layout, sha256), TREE_MANIFEST);
+}
+
+/** A relative path we may join onto a tree or worktree: no absolute, no `..`, no backslash or NUL. */
+export function isSafeRelativePath(p: string): boolean {
+  if (!p || p.startsWith('/') || p.includes('\\') || p.includes('\0')) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+function isTreeManifest(v: unknown, sha256: string): v is TreeManifest {
+  const m = v as TreeManifest;
+  return (
+    !!m &&
+    m.formatVersion === 1 &&
+    m.sha256 === sha256 &&
+    typeof m.name === 'string' &&
+    typeof m.version === 'string' &&
+    Array.isArray(m.files) &&
+    Array.isArray(m.dirs) &&
+    m.files.every((f) => f && isSafeRelativePath(f.path) && typeof f.size === 'number' && typeof f.sha256 === 'string') &&
+    m.dirs.every((d) => typeof d === 'string' && isSafeRelativePath(d))
+  );
+}
+
+/** The tree's manifest, or undefined when the tree does not exist (or its record is unreadable). */
+export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(treeManifestPath(layout, sha256), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isTreeManifest(parsed, sha256) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

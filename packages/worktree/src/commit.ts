@@ -1,0 +1,71 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { readLockfile, writeLockfileAtomic } from './lockfile.js';
+import { removeJournal, type Journal } from './journal.js';
+import type { RepoContext } from './repo.js';
+import { RepoPaths } from './safe-path.js';
+
+/**
+ * Carries out a journal in the `commit` phase. Every step is idempotent, so
+ * recovery after a crash at any point simply runs it again: a staged file that
+ * is gone was already moved, an orphan that is gone was already deleted, and the
+ * lockfile entries are set to the journal's values whatever they were.
+ */
+export async function applyCommitted(repo: RepoContext, journal: Journal): Promise<void> {
+  const paths = await RepoPaths.open(repo.repoDir);
+  const stagingAbs = paths.resolve(journal.staging);
+  for (const change of journal.changes) {
+    for (const target of change.moves) {
+      const dest = await paths.resolveChecked(target);
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      try {
+        await fs.rename(path.join(stagingAbs, target), dest);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue; // moved before the crash
+        if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
+          await fs.rm(dest, { recursive: true, force: true });
+          await fs.rename(path.join(stagingAbs, target), dest);
+        } else throw err;
+      }
+    }
+  }
+  for (const change of journal.changes) {
+    for (const orphan of change.orphans) await fs.rm(await paths.resolveChecked(orphan), { recursive: true, force: true });
+  }
+  for (const change of journal.changes) {
+    for (const dir of change.pruneFrom) await pruneEmpty(paths, dir);
+    for (const dir of change.dirs) await fs.mkdir(await paths.resolveChecked(dir), { recursive: true });
+  }
+  const { entries } = await readLockfile(repo.lockfilePath);
+  for (const change of journal.changes) {
+    if (change.entry) entries[change.name] = change.entry;
+    else if (change.entry === null) delete entries[change.name];
+    // undefined: the change only cleans files and leaves the lockfile entry as it is
+  }
+  await fs.mkdir(path.dirname(repo.lockfilePath), { recursive: true });
+  await writeLockfileAtomic(repo.lockfilePath, entries);
+  await fs.rm(stagingAbs, { recursive: true, force: true });
+  await removeJournal(repo.repoDir);
+}
+
+/** Folders pruning never removes, even when empty: the managed roots themselves. */
+function isBoundary(rel: string): boolean {
+  const segs = rel.split('/');
+  if (segs[0] !== '.swamp') return segs.length <= 2; // a skills dir such as `.claude/skills`
+  if (segs.length <= 2) return true; // `.swamp`, `.swamp/pulled-extensions`, `.swamp/bundles`, ...
+  return rel === '.swamp/pulled-extensions/skills';
+}
+
+/** Removes `rel` and its parents while they are empty, stopping at a managed root. */
+async function pruneEmpty(paths: RepoPaths, rel: string): Promise<void> {
+  for (let dir = rel; dir && dir !== '.' && !isBoundary(dir); dir = path.posix.dirname(dir)) {
+    try {
+      await fs.rmdir(paths.resolve(dir));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      return; // ENOTEMPTY and anything else: the folder stays
+    }
+  }
+}

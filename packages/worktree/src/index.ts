@@ -1,0 +1,16 @@
+export { WorktreeError, type WorktreeErrorCode } from './errors.js';
+export { resolveRepo, type RepoContext, type ResolveRepoOptions } from './repo.js';
+export { readLockfile, serializeLockfile, type LockEntry, type LockEntries, type Channel } from './lockfile.js';
+export { filesChecksum } from './files-checksum.js';
+export { fnv1a32Hex } from './fnv.js';
+export { placeTree, extensionDir, isBundleTarget, type Placement } from './placement.js';
+export { Linker, type LinkMode, type LinkMethod, type LinkCounts, type FallbackReason } from './link.js';
+export { pullExtensions, dependencyRef, type PullOptions, type PullResult, type PullEvent, type ResolvedArchive, type Resolver } from './pull.js';
+export { installFromLockfile, type InstallOptions, type InstallReport } from './install.js';
+export { removeExtensions, type RemovedExtension } from './remove.js';
+export { listExtensions, type ListedExtension } from './list.js';
+export { verifyWorktree, type VerifyProblem, type VerifyProblemKind } from './verify.js';
+export { recoverIfNeeded } from './recover.js';
+export { lockfileLockPath, recoverInterrupted } from './transaction.js';
+export { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
+export { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';

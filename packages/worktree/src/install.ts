@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { beginPins, ensurePristineTree, findArchive, touchTree, StoreError, type PristineTreeResult, type Store } from '@swamp-store/store';
+import { WorktreeError } from './errors.js';
+import { Linker, type LinkMode } from './link.js';
+import { readLockfile, type LockEntry } from './lockfile.js';
+import { knownEntries, untrackedFiles } from './managed-files.js';
+import { placedFileCount, planInstall } from './plan-install.js';
+import type { PullResult, Resolver } from './pull.js';
+import { recoverIfNeeded } from './recover.js';
+import type { RepoContext } from './repo.js';
+import { runTransaction, type PlannedChange } from './transaction.js';
+
+export interface InstallOptions {
+  repo: RepoContext;
+  store: Store;
+  /** Fetches `name@version` when the store lacks an entry's archive; absent or offline: store only. */
+  resolve?: Resolver | undefined;
+  offline?: boolean;
+  linkMode?: LinkMode;
+  force?: boolean;
+}
+
+export interface InstallReport {
+  extensions: PullResult[];
+  /** Files of versions the lockfile no longer lists, removed. */
+  pruned: string[];
+}
+
+/**
+ * Restores every lockfile entry by its checksum (the store first, the network
+ * only for what it lacks), then, in one transaction, links what is missing and
+ * removes files no entry accounts for.
+ */
+export async function installFromLockfile(opts: InstallOptions): Promise<InstallReport> {
+  const { repo, store } = opts;
+  await recoverIfNeeded(repo);
+  const snapshot = (await readLockfile(repo.lockfilePath)).entries;
+  const pins = await beginPins(store);
+  try {
+    const trees = new Map<string, { ensured: PristineTreeResult; downloaded: boolean; verified: boolean }>();
+    await Promise.all(
+      Object.entries(snapshot).map(async ([name, entry]) => {
+        const got = await treeForEntry(opts, pins, name, entry);
+        trees.set(`${name}@${entry.checksum ?? ''}`, got);
+      }),
+    );
+    const linker = new Linker(opts.linkMode ?? 'auto');
+    const results: PullResult[] = [];
+    const planOf = new Map<string, PlannedChange | undefined>();
+    let pruned: string[] = [];
+    await runTransaction(repo, store, linker, async (ctx) => {
+      const plans: PlannedChange[] = [];
+      for (const [name, entry] of Object.entries(ctx.entries)) {
+        const got = trees.get(`${name}@${entry.checksum ?? ''}`);
+        if (!got) continue; // the lockfile changed since we looked; the next install picks it up
+        const plan = await planInstall(
+          ctx,
+          { name, tree: got.ensured.tree, treeDir: got.ensured.dir, serverUrl: entry.serverUrl ?? '', channel: entry.channel },
+          { store, force: Boolean(opts.force) },
+        );
+        if (plan) plans.push(plan);
+        planOf.set(name, plan);
+        results.push({
+          name,
+          version: entry.version,
+          checksum: got.ensured.tree.sha256,
+          store: got.ensured.status,
+          downloaded: got.downloaded,
+          verified: got.verified,
+          linked: { hardlink: 0, reflink: 0, copy: 0 },
+          files: placedFileCount(repo, name, got.ensured.tree),
+          pruned: plan?.change.orphans ?? [],
+          repaired: got.ensured.repaired.map((p) => p.path),
+          fallbacks: [],
+          changed: Boolean(plan),
+        });
+      }
+      const untracked = await untrackedFiles(repo, await knownEntries(repo, store, ctx.entries));
+      if (untracked.length > 0) {
+        pruned = untracked;
+        plans.push({
+          change: { name: '', moves: [], orphans: untracked, dirs: [], pruneFrom: [...new Set(untracked.map((f) => path.posix.dirname(f)))] },
+          stage: [],
+        });
+      }
+      return plans;
+    });
+    for (const r of results) {
+      r.linked = planOf.get(r.name)?.linked ?? r.linked;
+      r.fallbacks = [...linker.fallbacks];
+    }
+    for (const r of results) await touchTree(store, r.checksum);
+    return { extensions: results, pruned };
+  } finally {
+    await pins.release();
+  }
+}
+
+async function treeForEntry(
+  opts: InstallOptions,
+  pins: { add(d: readonly string[]): Promise<void> },
+  name: string,
+  entry: LockEntry,
+): Promise<{ ensured: PristineTreeResult; downloaded: boolean; verified: boolean }> {
+  const { store } = opts;
+  if (entry.checksum) {
+    await pins.add([entry.checksum]);
+    const local = await findArchive(store, entry.checksum);
+    if (local) return { ensured: await ensurePristineTree(store, entry.checksum, { expectedName: name }), downloaded: false, verified: true };
+    const tree = await ensurePristineTree(store, entry.checksum, { expectedName: name }).catch((err: unknown) => {
+      if (err instanceof StoreError && err.code === 'E_NOT_FOUND') return undefined;
+      throw err;
+    });
+    if (tree) return { ensured: tree, downloaded: false, verified: true };
+  }
+  if (opts.offline || !opts.resolve) {
+    throw new WorktreeError(
+      'E_NOT_FOUND',
+      `${name}@${entry.version} is not in the store and the command is offline.`,
+      `Run 'swamp-store extension install' without --offline, or 'swamp-store extension pull ${name}@${entry.version}'.`,
+    );
+  }
+  const archive = await opts.resolve(`${name}@${entry.version}`);
+  if (entry.checksum && archive.sha256 !== entry.checksum) {
+    throw new WorktreeError(
+      'E_INTEGRITY',
+      `${name}@${entry.version} from ${archive.serverUrl} has checksum ${archive.sha256}, but the lockfile pins ${entry.checksum}.`,
+      `The version was re-published with different bytes; run 'swamp-store extension pull ${name}@${entry.version}' to accept the new archive.`,
+    );
+  }
+  await pins.add([archive.sha256]);
+  return { ensured: await ensurePristineTree(store, archive.sha256, { expectedName: name }), downloaded: archive.downloaded, verified: archive.verified };
+}

@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LockEntry } from './lockfile.js';
+
+/** swamp-store's own state inside a worktree: `.swamp/` is git-ignored and on the targets' filesystem. */
+export const STATE_DIR = '.swamp/swamp-store';
+export const JOURNAL_FILE = `${STATE_DIR}/journal.json`;
+export const STAGING_DIR = `${STATE_DIR}/staging`;
+
+/** What one extension's part of a transaction does; enough to finish it after a crash. */
+export interface JournalChange {
+  name: string;
+  /** The lockfile entry after the transaction; null removes it; absent leaves the lockfile alone. */
+  entry?: LockEntry | null;
+  /** Repo-relative targets staged under the staging folder, to be renamed into place. */
+  moves: string[];
+  /** Repo-relative paths to delete (old files the new version lacks, or everything on rm). */
+  orphans: string[];
+  /** Repo-relative folders that must exist (Swamp's seven per-extension dirs). */
+  dirs: string[];
+  /** Folders whose emptied parents may be pruned, up to the managed roots. */
+  pruneFrom: string[];
+}
+
+/**
+ * `staging`: files are being materialised in the staging folder; nothing in
+ * the worktree has changed, so recovery rolls back. `commit`: everything is
+ * staged and the journal says exactly what to do, so recovery rolls forward.
+ */
+export interface Journal {
+  version: 1;
+  txid: string;
+  pid: number;
+  host: string;
+  startedAt: string;
+  phase: 'staging' | 'commit';
+  staging: string;
+  changes: JournalChange[];
+}
+
+export function newJournal(changes: JournalChange[]): Journal {
+  const txid = `${Date.now().toString(36)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  return {
+    version: 1,
+    txid,
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+    phase: 'staging',
+    staging: `${STAGING_DIR}/${txid}`,
+    changes,
+  };
+}
+
+/** Durable before the phase it announces begins: temp file, fsync, rename, fsync the folder. */
+export async function writeJournal(repoDir: string, journal: Journal): Promise<void> {
+  const file = path.join(repoDir, JOURNAL_FILE);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${journal.txid}.tmp`;
+  const fh = await fs.open(tmp, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(journal));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.rename(tmp, file);
+  await syncDir(path.dirname(file));
+}
+
+export async function readJournal(repoDir: string): Promise<Journal | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(repoDir, JOURNAL_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const j = JSON.parse(text) as Journal;
+    if (j.version === 1 && typeof j.txid === 'string' && Array.isArray(j.changes)) return j;
+  } catch {
+    // A torn journal cannot exist (it is renamed into place); treat garbage as absent.
+  }
+  return undefined;
+}
+
+export async function removeJournal(repoDir: string): Promise<void> {
+  await fs.rm(path.join(repoDir, JOURNAL_FILE), { force: true });
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await fs.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs/promises';
+import { constants } from 'node:fs';
+
+export type LinkMode = 'auto' | 'hardlink' | 'copy';
+export type LinkMethod = 'hardlink' | 'reflink' | 'copy';
+
+export interface LinkCounts {
+  hardlink: number;
+  reflink: number;
+  copy: number;
+}
+
+/** Why a transaction stopped hardlinking, said once per command (e.g. "store is on another filesystem"). */
+export type FallbackReason = 'cross-device' | 'link-limit' | 'permission';
+
+/**
+ * Per-transaction linking state: after one EXDEV every later hardlink would
+ * fail the same way, so we stop trying (saves a syscall per file); after one
+ * failed reflink likewise.
+ */
+export class Linker {
+  readonly counts: LinkCounts = { hardlink: 0, reflink: 0, copy: 0 };
+  readonly fallbacks = new Set<FallbackReason>();
+  private crossDevice = false;
+  private reflinkUnsupported = false;
+
+  constructor(readonly mode: LinkMode) {}
+
+  /**
+   * Puts `src` at `dest` (which must not exist). `privateCopy` forces a copy:
+   * Swamp rewrites bundle files in place, which through a hardlink would
+   * change the store for every worktree.
+   */
+  async place(src: string, dest: string, opts: { privateCopy: boolean; copyMode: number }): Promise<LinkMethod> {
+    if (!opts.privateCopy && this.mode !== 'copy' && !this.crossDevice) {
+      try {
+        await fs.link(src, dest);
+        this.counts.hardlink++;
+        return 'hardlink';
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EXDEV') {
+          this.crossDevice = true;
+          this.fallbacks.add('cross-device');
+        } else if (code === 'EMLINK') this.fallbacks.add('link-limit');
+        else if (code === 'EPERM' || code === 'EACCES') this.fallbacks.add('permission');
+        else throw err;
+        if (this.mode === 'hardlink') throw err;
+      }
+    }
+    const method = await this.copy(src, dest);
+    await fs.chmod(dest, opts.copyMode);
+    this.counts[method]++;
+    return method;
+  }
+
+  private async copy(src: string, dest: string): Promise<'reflink' | 'copy'> {
+    if (!this.reflinkUnsupported) {
+      try {
+        await fs.copyFile(src, dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+        return 'reflink';
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ENOENT' || code === 'ENOSPC') throw err;
+        this.reflinkUnsupported = true;
+      }
+    }
+    await fs.copyFile(src, dest, constants.COPYFILE_EXCL);
+    return 'copy';
+  }
+}

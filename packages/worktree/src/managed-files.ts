@@ -1,0 +1,78 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { readTreeManifest, type Store, type TreeManifest } from '@swamp-store/store';
+import type { LockEntry } from './lockfile.js';
+import { PULLED_DIR, placeTree, type Placement } from './placement.js';
+import type { RepoContext } from './repo.js';
+import { STATE_DIR } from './journal.js';
+import { ALL_SKILLS_DIRS } from './repo.js';
+
+/** An entry with its store tree (when the store still has it) and where that tree's files go. */
+export interface KnownEntry {
+  name: string;
+  entry: LockEntry;
+  tree: TreeManifest | undefined;
+  placement: Placement | undefined;
+}
+
+export async function knownEntries(repo: RepoContext, store: Store, entries: Record<string, LockEntry>): Promise<KnownEntry[]> {
+  return Promise.all(
+    Object.entries(entries).map(async ([name, entry]) => {
+      const tree = entry.checksum ? await readTreeManifest(store.layout, entry.checksum) : undefined;
+      const placement = tree ? placeTree({ name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: repo.skillsDirs }) : undefined;
+      return { name, entry, tree, placement };
+    }),
+  );
+}
+
+/** Every repo-relative path some entry accounts for: its files, its placed targets, and everything inside its skill dirs. */
+export function ownedPaths(known: KnownEntry[]): { files: Set<string>; dirs: string[] } {
+  const files = new Set<string>();
+  const dirs: string[] = [];
+  for (const k of known) {
+    for (const f of k.entry.files) files.add(f);
+    for (const e of k.placement?.entries ?? []) files.add(e.target);
+    // Skills are tracked by folder: what is inside belongs to the entry.
+    for (const f of k.entry.files) if (isSkillDirPath(f)) dirs.push(f);
+    if (k.placement) for (const f of k.placement.lockfileFiles) if (!k.placement.entries.some((e) => e.target === f)) dirs.push(f);
+  }
+  return { files, dirs };
+}
+
+/** Lockfile paths that name a skill folder itself (`<skills dir>/<skill>`), as Swamp tracks skills. */
+export function isSkillDirPath(f: string): boolean {
+  return ALL_SKILLS_DIRS.some((d) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'));
+}
+
+async function walkFiles(root: string, rel: string, out: string[], skip: (rel: string) => boolean): Promise<void> {
+  let items: import('node:fs').Dirent[];
+  try {
+    items = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const item of items) {
+    const childRel = `${rel}/${item.name}`;
+    if (skip(childRel)) continue;
+    if (item.isDirectory()) await walkFiles(root, childRel, out, skip);
+    else out.push(childRel);
+  }
+}
+
+/**
+ * Files in the folders swamp-store manages that no lockfile entry accounts
+ * for: under `.swamp/pulled-extensions/`, and inside the bundle folders of
+ * installed extensions (other bundle folders are Swamp's own, for local models).
+ */
+export async function untrackedFiles(repo: RepoContext, known: KnownEntry[]): Promise<string[]> {
+  const { files, dirs } = ownedPaths(known);
+  const insideOwnedDir = (rel: string) => dirs.some((d) => rel === d || rel.startsWith(`${d}/`));
+  const found: string[] = [];
+  await walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || insideOwnedDir(rel));
+  const bundleDirs = new Set<string>();
+  for (const k of known) {
+    for (const e of k.placement?.entries ?? []) if (e.kind === 'bundle') bundleDirs.add(e.target.split('/').slice(0, 3).join('/'));
+  }
+  for (const dir of bundleDirs) await walkFiles(repo.repoDir, dir, found, () => false);
+  return found.filter((f) => !files.has(f)).sort();
+}

@@ -1,0 +1,245 @@
+import { fnv1a32Hex } from './fnv.js';
+import { WorktreeError } from './errors.js';
+
+/**
+ * Where one extension's store tree lands in a repository, computed without
+ * touching the disk. Every path here is repo-relative with forward slashes,
+ * exactly as Swamp writes it into the lockfile.
+ */
+
+/** Swamp's rule for extension names (swamp-format.md); nested segments allowed. */
+export const EXTENSION_NAME_RE = /^@[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_-]+)*$/;
+
+export const SWAMP_DIR = '.swamp';
+export const PULLED_DIR = '.swamp/pulled-extensions';
+
+/** The seven directories Swamp creates under every extension, even when empty. */
+export const EXTENSION_SUBDIRS = ['models', 'workflows', 'vaults', 'drivers', 'datastores', 'reports', 'files'] as const;
+
+/** Each bundle kind, and the extension directory whose path names its namespace. */
+export const BUNDLE_SOURCE_DIR = {
+  bundles: 'models',
+  'vault-bundles': 'vaults',
+  'driver-bundles': 'drivers',
+  'datastore-bundles': 'datastores',
+  'report-bundles': 'reports',
+} as const;
+
+export type BundleKind = keyof typeof BUNDLE_SOURCE_DIR;
+export const BUNDLE_KINDS = Object.keys(BUNDLE_SOURCE_DIR) as BundleKind[];
+
+export function isBundleKind(s: string): s is BundleKind {
+  return Object.hasOwn(BUNDLE_SOURCE_DIR, s);
+}
+
+export function isValidExtensionName(name: unknown): name is string {
+  return typeof name === 'string' && EXTENSION_NAME_RE.test(name);
+}
+
+/** The one gate every name passes before it becomes part of a path. */
+export function assertExtensionName(name: string): void {
+  if (!isValidExtensionName(name)) {
+    throw new WorktreeError(
+      'E_USAGE',
+      `Invalid extension name ${JSON.stringify(name)}.`,
+      "Use a scoped name such as '@scope/name' (lowercase letters, digits, '_' and '-').",
+    );
+  }
+}
+
+/**
+ * A relative path we may join onto the repository: no absolute or drive path,
+ * no `.`/`..`/empty segment, no backslash (a separator on Windows, so a way
+ * around the `..` check) and no NUL.
+ */
+export function isSafeRelativePath(p: unknown): p is string {
+  if (typeof p !== 'string' || p === '' || p.startsWith('/') || /^[A-Za-z]:/.test(p)) return false;
+  if (p.includes('\\') || p.includes('\0')) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+/** `.swamp/pulled-extensions/<name>`: the scoped name is used literally as nested directories. */
+export function extensionDir(name: string): string {
+  assertExtensionName(name);
+  return `${PULLED_DIR}/${name}`;
+}
+
+/** Swamp's bundle namespace: FNV-1a of the repo-relative path of the extension's source dir. */
+export function bundleNamespace(name: string, kind: BundleKind): string {
+  return fnv1a32Hex(`${extensionDir(name)}/${BUNDLE_SOURCE_DIR[kind]}`);
+}
+
+/** `.swamp/<kind>/<ns>`: the one folder of this extension's bundles of that kind. */
+export function bundleDir(name: string, kind: BundleKind): string {
+  return `${SWAMP_DIR}/${kind}/${bundleNamespace(name, kind)}`;
+}
+
+/**
+ * Files under `.swamp/*bundles/` must be private copies, never hardlinks:
+ * Swamp's loader rewrites them in place, which through a hardlink would corrupt
+ * the shared store tree and every other worktree linked to it.
+ */
+export function isBundleTarget(target: string): boolean {
+  return /^\.swamp\/[^/]*bundles\//.test(target);
+}
+
+export type PlacementKind = 'ext' | 'bundle' | 'skill';
+
+export interface PlacementEntry {
+  /** Path inside the store tree (`ext/...`, `bundles/<kind>/...`, `skills/<skill>/...`). */
+  treePath: string;
+  /** Repo-relative destination. */
+  target: string;
+  kind: PlacementKind;
+}
+
+export interface Placement {
+  /** One per destination: a skill file appears once per skills dir. */
+  entries: PlacementEntry[];
+  /**
+   * Every directory this extension owns, sorted (a parent sorts before its
+   * children): the extension dir and its seven subdirs, each bundle namespace
+   * dir used, each skill dir, and everything between them and the files.
+   * Shared parents (`.swamp`, `.swamp/bundles`, `.claude/skills`) are not listed.
+   */
+  dirs: string[];
+  /** Exactly what Swamp records as the entry's `files`: sorted, deduplicated. */
+  lockfileFiles: string[];
+  /** Tree paths Swamp would not install (a plain file directly under `skills/`). */
+  ignored: string[];
+}
+
+export interface PlaceTreeOptions {
+  name: string;
+  treeFiles: readonly { path: string }[];
+  /** Directories of the tree (may include empty ones); optional parents are fine. */
+  treeDirs: readonly string[];
+  /** Repo-relative skills dirs of the enrolled tools (see repo.ts). */
+  skillsDirs: readonly string[];
+}
+
+/** A code-unit sort, the same as Swamp's `[...files].sort()`. */
+export function sortPaths(paths: Iterable<string>): string[] {
+  return [...new Set(paths)].sort();
+}
+
+function treeError(treePath: string, why: string): WorktreeError {
+  return new WorktreeError(
+    'E_TREE',
+    `Store tree path ${JSON.stringify(treePath)} ${why}.`,
+    "Run 'swamp-store cache verify --repair' and try again.",
+  );
+}
+
+interface Located {
+  kind: PlacementKind;
+  /** Repo-relative destinations (one per skills dir for skills). */
+  targets: string[];
+  /** The owned directory each target lives under (area root), same order as targets. */
+  roots: string[];
+  /** True when the path is the area root itself (`ext`, `bundles/<kind>`, `skills/<skill>`). */
+  isRoot: boolean;
+}
+
+/**
+ * Maps one tree path (file or dir) to its destinations. Returns undefined for
+ * container paths that belong to no single extension (`bundles`, `skills`).
+ */
+function locate(name: string, treePath: string, skillsDirs: readonly string[]): Located | undefined {
+  if (!isSafeRelativePath(treePath)) throw treeError(treePath, 'is not a safe relative path');
+  const segs = treePath.split('/');
+  const top = segs[0];
+  if (top === 'ext') {
+    const root = extensionDir(name);
+    const rest = segs.slice(1).join('/');
+    return { kind: 'ext', targets: [rest ? `${root}/${rest}` : root], roots: [root], isRoot: !rest };
+  }
+  if (top === 'bundles') {
+    const kind = segs[1];
+    if (kind === undefined) return undefined;
+    if (!isBundleKind(kind)) throw treeError(treePath, 'names an unknown bundle kind');
+    const root = bundleDir(name, kind);
+    const rest = segs.slice(2).join('/');
+    return { kind: 'bundle', targets: [rest ? `${root}/${rest}` : root], roots: [root], isRoot: !rest };
+  }
+  if (top === 'skills') {
+    const skill = segs[1];
+    if (skill === undefined) return undefined;
+    const rest = segs.slice(2).join('/');
+    const skillDirs = skillsDirs.map((d) => `${d}/${skill}`);
+    return {
+      kind: 'skill',
+      targets: skillDirs.map((d) => (rest ? `${d}/${rest}` : d)),
+      roots: skillDirs,
+      isRoot: !rest,
+    };
+  }
+  throw treeError(treePath, 'is outside ext/, bundles/ and skills/');
+}
+
+/** Adds `target`'s directory and each parent up to (and including) `root`. */
+function addDirsBetween(dirs: Set<string>, root: string, dir: string): void {
+  let d = dir;
+  while (d.length >= root.length) {
+    dirs.add(d);
+    if (d === root) return;
+    const cut = d.lastIndexOf('/');
+    if (cut < 0) return;
+    d = d.slice(0, cut);
+  }
+}
+
+/**
+ * The full placement of a tree in installed form. Pure: the caller links or
+ * copies `entries`, creates `dirs` and records `lockfileFiles`.
+ */
+export function placeTree(opts: PlaceTreeOptions): Placement {
+  const { name } = opts;
+  assertExtensionName(name);
+  const skillsDirs = dedupe(opts.skillsDirs);
+  for (const d of skillsDirs) {
+    if (!isSafeRelativePath(d)) throw new WorktreeError('E_USAGE', `Skills dir ${JSON.stringify(d)} is not a safe relative path.`);
+  }
+
+  const extRoot = extensionDir(name);
+  const entries: PlacementEntry[] = [];
+  const dirs = new Set<string>([extRoot, ...EXTENSION_SUBDIRS.map((d) => `${extRoot}/${d}`)]);
+  const lockfileFiles = new Set<string>();
+  const ignored: string[] = [];
+
+  for (const { path: treePath } of opts.treeFiles) {
+    const loc = locate(name, treePath, skillsDirs);
+    // A plain file directly under skills/ is not a skill: Swamp only copies
+    // directories there. With no skills dir at all, skills have nowhere to go.
+    if ((loc?.kind === 'skill' && loc.isRoot) || loc?.targets.length === 0) {
+      ignored.push(treePath);
+      continue;
+    }
+    if (loc === undefined || loc.isRoot) throw treeError(treePath, 'is a file where a directory belongs');
+    loc.targets.forEach((target, i) => {
+      entries.push({ treePath, target, kind: loc.kind });
+      const root = loc.roots[i] as string;
+      addDirsBetween(dirs, root, target.slice(0, target.lastIndexOf('/')));
+      // Swamp tracks a skill by its directory so that `rm` removes it in one go.
+      lockfileFiles.add(loc.kind === 'skill' ? root : target);
+    });
+  }
+
+  for (const treeDir of opts.treeDirs) {
+    const loc = locate(name, treeDir, skillsDirs);
+    if (loc === undefined) continue;
+    loc.targets.forEach((target, i) => {
+      const root = loc.roots[i] as string;
+      addDirsBetween(dirs, root, target);
+      // An empty skill directory is still a skill Swamp installs and tracks.
+      if (loc.kind === 'skill') lockfileFiles.add(root);
+    });
+  }
+
+  return { entries, dirs: sortPaths(dirs), lockfileFiles: sortPaths(lockfileFiles), ignored };
+}
+
+/** Deduplicates keeping first occurrence (the order of `tools` in `.swamp.yaml`). */
+function dedupe(paths: readonly string[]): string[] {
+  return [...new Set(paths)];
+}

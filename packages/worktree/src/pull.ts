@@ -1,0 +1,156 @@
+import { beginPins, ensurePristineTree, parseDependency, touchTree, type Pins, type Store, type TreeStatus } from '@swamp-store/store';
+import { WorktreeError } from './errors.js';
+import { Linker, type FallbackReason, type LinkCounts, type LinkMode } from './link.js';
+import { placedFileCount, planInstall } from './plan-install.js';
+import type { RepoContext } from './repo.js';
+import { runTransaction } from './transaction.js';
+
+/** Where an archive came from once a ref is resolved and its bytes are in the store. */
+export interface ResolvedArchive {
+  sha256: string;
+  /** Known before extraction for registry refs; checked against the manifest. */
+  name?: string | undefined;
+  version?: string | undefined;
+  downloaded: boolean;
+  /** False when the registry had no checksum to check the bytes against. */
+  verified: boolean;
+  serverUrl: string;
+  channel?: 'beta' | 'rc' | 'stable' | undefined;
+}
+
+/**
+ * Turns a ref (`@scope/name[@version]`, a path, a URL) into archive bytes in
+ * the store. Pluggable: the CLI wires the registry client in; tests may pass
+ * their own.
+ */
+export type Resolver = (ref: string) => Promise<ResolvedArchive>;
+
+export interface PullOptions {
+  repo: RepoContext;
+  store: Store;
+  refs: readonly string[];
+  resolve: Resolver;
+  linkMode?: LinkMode;
+  force?: boolean;
+  /** Dependency depth limit (a chain longer than this is an error). */
+  maxDepth?: number;
+  onEvent?: (event: PullEvent) => void;
+}
+
+export type PullEvent =
+  | { type: 'resolved'; ref: string; archive: ResolvedArchive }
+  | { type: 'tree'; name: string; status: TreeStatus; repaired: number }
+  | { type: 'installed'; result: PullResult }
+  | { type: 'cycle'; chain: string[] };
+
+export interface PullResult {
+  name: string;
+  version: string;
+  checksum: string;
+  store: TreeStatus;
+  downloaded: boolean;
+  verified: boolean;
+  linked: LinkCounts;
+  files: number;
+  pruned: string[];
+  /** Store files found tampered with and re-extracted before linking. */
+  repaired: string[];
+  /** Set for extensions pulled as a dependency of another. */
+  dependencyOf?: string | undefined;
+  fallbacks: FallbackReason[];
+  changed: boolean;
+}
+
+const DEFAULT_MAX_DEPTH = 16;
+
+/** The ref that installs a manifest dependency: exact versions are honoured, constraints resolve to the latest. */
+export function dependencyRef(dep: string): string {
+  const parsed = parseDependency(dep);
+  return parsed.version && (!parsed.constraint || parsed.constraint === '=') ? `${parsed.name}@${parsed.version}` : parsed.name;
+}
+
+/**
+ * Pulls refs and their dependencies, each extension in its own worktree
+ * transaction. Resolve, fetch and extract happen outside the worktree lock,
+ * protected from gc by this command's temp root.
+ */
+export async function pullExtensions(opts: PullOptions): Promise<PullResult[]> {
+  const pins = await beginPins(opts.store);
+  try {
+    const puller = new Puller(opts, pins);
+    return await puller.run();
+  } finally {
+    await pins.release();
+  }
+}
+
+class Puller {
+  private readonly byName = new Map<string, Promise<PullResult | undefined>>();
+  private readonly results: PullResult[] = [];
+
+  constructor(
+    private readonly opts: PullOptions,
+    private readonly pins: Pins,
+  ) {}
+
+  async run(): Promise<PullResult[]> {
+    await Promise.all(this.opts.refs.map((ref) => this.pull(ref, [], undefined)));
+    return this.results;
+  }
+
+  private async pull(ref: string, chain: string[], parent: string | undefined): Promise<void> {
+    const { store } = this.opts;
+    if (chain.length > (this.opts.maxDepth ?? DEFAULT_MAX_DEPTH)) {
+      throw new WorktreeError('E_DEPENDENCY', `Dependency chain too deep: ${[...chain, ref].join(' -> ')}.`, 'Check the manifests for a runaway dependency chain.');
+    }
+    const archive = await this.opts.resolve(ref);
+    this.opts.onEvent?.({ type: 'resolved', ref, archive });
+    // Pin before looking at the tree: from here on gc leaves it alone.
+    await this.pins.add([archive.sha256]);
+    const ensured = await ensurePristineTree(store, archive.sha256, { expectedName: archive.name });
+    const name = ensured.tree.name;
+    this.opts.onEvent?.({ type: 'tree', name, status: ensured.status, repaired: ensured.repaired.length });
+    if (chain.includes(name)) {
+      this.opts.onEvent?.({ type: 'cycle', chain: [...chain, name] });
+      return;
+    }
+    const deps = ensured.tree.dependencies.map(dependencyRef);
+    const nextChain = [...chain, name];
+    await Promise.all(
+      deps.map((dep) => {
+        const depName = parseDependency(dep).name;
+        if (nextChain.includes(depName)) {
+          this.opts.onEvent?.({ type: 'cycle', chain: [...nextChain, depName] });
+          return undefined;
+        }
+        if (!this.byName.has(depName)) this.byName.set(depName, this.pull(dep, nextChain, name).then(() => undefined));
+        return this.byName.get(depName);
+      }),
+    );
+    const linker = new Linker(this.opts.linkMode ?? 'auto');
+    let pruned: string[] = [];
+    const planned = await runTransaction(this.opts.repo, store, linker, async (ctx) => {
+      const plan = await planInstall(ctx, { name, tree: ensured.tree, treeDir: ensured.dir, serverUrl: archive.serverUrl, channel: archive.channel }, { store, force: Boolean(this.opts.force) });
+      pruned = plan?.change.orphans ?? [];
+      return plan ? [plan] : [];
+    });
+    await touchTree(store, archive.sha256);
+    const result: PullResult = {
+      name,
+      version: ensured.tree.version,
+      checksum: archive.sha256,
+      store: ensured.status,
+      downloaded: archive.downloaded,
+      verified: archive.verified,
+      linked: { ...linker.counts },
+      files: placedFileCount(this.opts.repo, name, ensured.tree),
+      pruned,
+      repaired: ensured.repaired.map((p) => p.path),
+      dependencyOf: parent,
+      fallbacks: [...linker.fallbacks],
+      changed: planned.length > 0,
+    };
+    this.results.push(result);
+    this.opts.onEvent?.({ type: 'installed', result });
+  }
+}

@@ -1,0 +1,245 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { WorktreeError } from './errors.js';
+import { PULLED_DIR, SWAMP_DIR, isSafeRelativePath } from './placement.js';
+
+/** Everything a command needs to know about one repository, resolved once. */
+export interface RepoContext {
+  /** Absolute, symlinks resolved: the identity of the worktree (store roots use it). */
+  repoDir: string;
+  /** Repo-relative, normalised, forward slashes (`extensions/models` by default). */
+  modelsDir: string;
+  /** `<repoDir>/<modelsDir>/upstream_extensions.json`. */
+  lockfilePath: string;
+  /** `<repoDir>/.swamp`. */
+  swampDir: string;
+  /** `<repoDir>/.swamp/pulled-extensions`. */
+  pulledDir: string;
+  /** Repo-relative skills dirs of the enrolled tools, deduplicated, in `tools` order. */
+  skillsDirs: string[];
+  /** The known tools that produced `skillsDirs` (empty when none are enrolled). */
+  tools: string[];
+  /** Absolute path of `.swamp.yaml`, or undefined when the repository has none. */
+  configPath: string | undefined;
+}
+
+export interface ResolveRepoOptions {
+  /** `--repo-dir`, relative to `cwd` when not absolute. */
+  repoDir?: string | undefined;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export const SWAMP_CONFIG = '.swamp.yaml';
+export const LOCKFILE_NAME = 'upstream_extensions.json';
+export const DEFAULT_MODELS_DIR = 'extensions/models';
+export const DEFAULT_TOOLS: readonly string[] = ['claude'];
+
+/** Skills dir of each AI tool Swamp knows (swamp-format.md). */
+export const TOOL_SKILLS_DIRS: Readonly<Record<string, string>> = {
+  claude: '.claude/skills',
+  cursor: '.cursor/skills',
+  opencode: '.agents/skills',
+  codex: '.agents/skills',
+  copilot: '.agents/skills',
+  kiro: '.kiro/skills',
+};
+
+/** Where skills go when no tool is enrolled (`tools: []`, `tools: none`). */
+export const FALLBACK_SKILLS_DIR = `${PULLED_DIR}/skills`;
+
+/** Every skills dir any configuration can produce: the lockfile may name any of them. */
+export const ALL_SKILLS_DIRS: readonly string[] = [...new Set([...Object.values(TOOL_SKILLS_DIRS), FALLBACK_SKILLS_DIR])];
+
+/** `.swamp.yaml` is tiny; anything bigger is not a config file we should parse. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Caps alias expansion so a "billion laughs" document cannot exhaust memory. */
+const MAX_YAML_ALIASES = 100;
+
+export interface SwampConfig {
+  modelsDir?: string;
+  /** undefined when the key is absent (Swamp then defaults to `["claude"]`). */
+  tools?: string[] | null;
+}
+
+function configError(file: string, what: string, cause?: unknown): WorktreeError {
+  return new WorktreeError('E_CONFIG', `${file} ${what}.`, `Fix ${file} by hand, or pass --repo-dir to use another repository.`, { cause });
+}
+
+/**
+ * Validates and normalises a models dir. It must stay inside the repository:
+ * `.swamp.yaml` is committed, so a cloned repository could otherwise point our
+ * lockfile writes anywhere on disk.
+ */
+export function normalizeModelsDir(raw: string): string | undefined {
+  if (raw.includes('\\') || raw.includes('\0')) return undefined;
+  let p = path.posix.normalize(raw);
+  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  if (p === '.') return '.';
+  return isSafeRelativePath(p) ? p : undefined;
+}
+
+/** Parses `.swamp.yaml` text; `file` only names it in messages. */
+export function parseSwampConfig(text: string, file: string): SwampConfig {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true });
+  } catch (err) {
+    throw configError(file, `is not valid YAML (${(err as Error).message.split('\n')[0]})`, err);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw configError(file, 'is not a YAML mapping');
+  const obj = doc as Record<string, unknown>;
+  const config: SwampConfig = {};
+
+  if (obj.modelsDir !== undefined && obj.modelsDir !== null) {
+    if (typeof obj.modelsDir !== 'string') throw configError(file, "has a 'modelsDir' that is not a string");
+    config.modelsDir = obj.modelsDir;
+  }
+
+  if (Object.hasOwn(obj, 'tools')) {
+    const t = obj.tools;
+    if (t === null) config.tools = null;
+    else if (typeof t === 'string') config.tools = [t];
+    else if (Array.isArray(t)) config.tools = t.filter((x): x is string => typeof x === 'string');
+    else throw configError(file, "has a 'tools' value that is neither a list nor a name");
+  }
+  return config;
+}
+
+/**
+ * Skills dirs for a `tools` value. Unknown tool names are ignored (a newer Swamp
+ * may know tools we do not; failing would block every pull). When no known tool
+ * remains, skills go to the fallback dir so they are still installed and tracked.
+ */
+export function skillsDirsForTools(tools: readonly string[] | null | undefined): { tools: string[]; skillsDirs: string[] } {
+  const requested = tools === undefined ? DEFAULT_TOOLS : (tools ?? []);
+  const known: string[] = [];
+  for (const raw of requested) {
+    const t = raw.trim().toLowerCase();
+    if (Object.hasOwn(TOOL_SKILLS_DIRS, t) && !known.includes(t)) known.push(t);
+  }
+  const dirs = [...new Set(known.map((t) => TOOL_SKILLS_DIRS[t] as string))];
+  return { tools: known, skillsDirs: dirs.length > 0 ? dirs : [FALLBACK_SKILLS_DIR] };
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The nearest ancestor of `start` (inclusive) holding `.swamp.yaml`, never
+ * looking above the git top level (a directory holding `.git`, a dir in a
+ * checkout or a file in a linked worktree): an agent's worktree nested in
+ * another checkout must not install into the outer repository.
+ */
+export async function findRepoRoot(start: string): Promise<string | undefined> {
+  let dir = start;
+  while (true) {
+    if (await isFile(path.join(dir, SWAMP_CONFIG))) return dir;
+    if (await exists(path.join(dir, '.git'))) return undefined;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+async function realDir(p: string, what: string): Promise<string> {
+  let real: string;
+  try {
+    real = await fs.realpath(p);
+  } catch (err) {
+    throw new WorktreeError('E_REPO', `${what} ${p} does not exist.`, 'Pass an existing directory with --repo-dir.', { cause: err });
+  }
+  if (!(await fs.stat(real)).isDirectory()) {
+    throw new WorktreeError('E_REPO', `${what} ${p} is not a directory.`, 'Pass an existing directory with --repo-dir.');
+  }
+  return real;
+}
+
+async function readConfigText(file: string): Promise<string | undefined> {
+  let fh;
+  try {
+    fh = await fs.open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw configError(file, `cannot be read (${code ?? 'error'})`, err);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    if (st.size > MAX_CONFIG_BYTES) throw configError(file, `is larger than ${MAX_CONFIG_BYTES} bytes`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Resolves the repository: `--repo-dir` > `SWAMP_REPO_DIR` > nearest `.swamp.yaml`.
+ * An explicitly named directory is used even without `.swamp.yaml` (defaults
+ * apply): the user said which repository they mean.
+ */
+export async function resolveRepo(opts: ResolveRepoOptions): Promise<RepoContext> {
+  const cwd = path.resolve(opts.cwd);
+  const explicit = opts.repoDir || opts.env.SWAMP_REPO_DIR || undefined;
+  let repoDir: string;
+  if (explicit !== undefined) {
+    repoDir = await realDir(path.resolve(cwd, explicit), 'Repository directory');
+  } else {
+    const start = await realDir(cwd, 'Working directory');
+    const found = await findRepoRoot(start);
+    if (found === undefined) {
+      throw new WorktreeError(
+        'E_REPO',
+        `No Swamp repository (${SWAMP_CONFIG}) found at or above ${start}.`,
+        "Run 'swamp repo init' in the repository, or pass --repo-dir DIR.",
+      );
+    }
+    repoDir = found;
+  }
+
+  const configFile = path.join(repoDir, SWAMP_CONFIG);
+  const text = await readConfigText(configFile);
+  const config = text === undefined ? {} : parseSwampConfig(text, configFile);
+
+  const envModels = opts.env.SWAMP_MODELS_DIR || undefined;
+  const rawModels = envModels ?? config.modelsDir ?? DEFAULT_MODELS_DIR;
+  const modelsDir = normalizeModelsDir(rawModels);
+  if (modelsDir === undefined) {
+    const source = envModels !== undefined ? 'SWAMP_MODELS_DIR' : `'modelsDir' in ${configFile}`;
+    throw new WorktreeError(
+      'E_CONFIG',
+      `${source} is ${JSON.stringify(rawModels)}, which is not a relative path inside the repository.`,
+      "Set it to a relative path such as 'extensions/models'.",
+    );
+  }
+
+  const { tools, skillsDirs } = skillsDirsForTools(config.tools);
+  const swampDir = path.join(repoDir, SWAMP_DIR);
+  return {
+    repoDir,
+    modelsDir,
+    lockfilePath: path.join(repoDir, ...modelsDir.split('/'), LOCKFILE_NAME),
+    swampDir,
+    pulledDir: path.join(repoDir, ...PULLED_DIR.split('/')),
+    skillsDirs,
+    tools,
+    configPath: text === undefined ? undefined : configFile,
+  };
+}

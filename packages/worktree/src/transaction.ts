@@ -1,0 +1,122 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { withLock } from '@swamp-store/lock';
+import { registerRoot, type Store } from '@swamp-store/store';
+import { applyCommitted } from './commit.js';
+import { mapFsError } from './errors.js';
+import { newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
+import { readLockfile, type LockEntry } from './lockfile.js';
+import type { LinkCounts, Linker } from './link.js';
+import type { RepoContext } from './repo.js';
+import { RepoPaths } from './safe-path.js';
+
+/** A file to materialise: from the store tree into the staging folder, then renamed into place. */
+export interface StagedFile {
+  source: string;
+  target: string;
+  privateCopy: boolean;
+  copyMode: number;
+}
+
+export interface PlannedChange {
+  change: JournalChange;
+  stage: StagedFile[];
+  /** Filled in by staging: how this change's files got into the worktree. */
+  linked?: LinkCounts;
+}
+
+export interface TransactionContext {
+  repo: RepoContext;
+  /** Read fresh inside the lock: never a snapshot taken before it. */
+  entries: Record<string, LockEntry>;
+  paths: RepoPaths;
+}
+
+/** The lock Swamp's own writer also takes (it creates this path exclusively), so the two exclude each other. */
+export function lockfileLockPath(repo: RepoContext): string {
+  return `${repo.lockfilePath}.lock`;
+}
+
+/** Finishes or undoes a transaction a crashed process left behind. Call only under the lockfile lock. */
+export async function recoverInterrupted(repo: RepoContext): Promise<Journal | undefined> {
+  const journal = await readJournal(repo.repoDir);
+  if (!journal) {
+    await sweepStaging(repo);
+    return undefined;
+  }
+  if (journal.phase === 'commit') {
+    await applyCommitted(repo, journal);
+  } else {
+    const paths = await RepoPaths.open(repo.repoDir);
+    await fs.rm(paths.resolve(journal.staging), { recursive: true, force: true });
+    await removeJournal(repo.repoDir);
+  }
+  await sweepStaging(repo);
+  return journal;
+}
+
+/** Staging folders with no journal pointing at them belong to transactions that never reached the journal write. */
+async function sweepStaging(repo: RepoContext): Promise<void> {
+  await fs.rm(path.join(repo.repoDir, '.swamp', 'swamp-store', 'staging'), { recursive: true, force: true });
+}
+
+/**
+ * The worktree transaction of ARCHITECTURE.md. `plan` runs under the lock with
+ * the lockfile read fresh, so two agents in one worktree can never base their
+ * changes on the same stale lockfile (the "lockfile says present, disk says
+ * missing" race). Network and extraction happen before, never under, this lock.
+ */
+export async function runTransaction(
+  repo: RepoContext,
+  store: Store,
+  linker: Linker,
+  plan: (ctx: TransactionContext) => Promise<PlannedChange[]>,
+): Promise<PlannedChange[]> {
+  await fs.mkdir(path.dirname(repo.lockfilePath), { recursive: true });
+  return withLock(lockfileLockPath(repo), async (lock) => {
+    await recoverInterrupted(repo);
+    const { entries } = await readLockfile(repo.lockfilePath);
+    const paths = await RepoPaths.open(repo.repoDir);
+    const planned = await plan({ repo, entries, paths });
+    if (planned.length === 0) return planned;
+    const journal = newJournal(planned.map((p) => p.change));
+    try {
+      await writeJournal(repo.repoDir, journal);
+      await stageFiles(paths, journal.staging, planned, linker);
+      lock.assertHeld();
+      journal.phase = 'commit';
+      await writeJournal(repo.repoDir, journal);
+    } catch (err) {
+      // Nothing in the worktree has changed yet: roll back right away.
+      await fs.rm(paths.resolve(journal.staging), { recursive: true, force: true }).catch(() => undefined);
+      await removeJournal(repo.repoDir).catch(() => undefined);
+      throw mapFsError(err, 'staging files in the worktree');
+    }
+    lock.assertHeld();
+    await applyCommitted(repo, journal);
+    await registerRoot(store, { repoDir: repo.repoDir, lockfilePath: repo.lockfilePath });
+    return planned;
+  });
+}
+
+async function stageFiles(paths: RepoPaths, stagingRel: string, planned: PlannedChange[], linker: Linker): Promise<void> {
+  const stagingAbs = paths.resolve(stagingRel);
+  const made = new Set<string>();
+  for (const plan of planned) {
+    const before = { ...linker.counts };
+    for (const file of plan.stage) {
+      const dest = path.join(stagingAbs, file.target);
+      const dir = path.dirname(dest);
+      if (!made.has(dir)) {
+        await fs.mkdir(dir, { recursive: true });
+        made.add(dir);
+      }
+      await linker.place(file.source, dest, { privateCopy: file.privateCopy, copyMode: file.copyMode });
+    }
+    plan.linked = {
+      hardlink: linker.counts.hardlink - before.hardlink,
+      reflink: linker.counts.reflink - before.reflink,
+      copy: linker.counts.copy - before.copy,
+    };
+  }
+}
