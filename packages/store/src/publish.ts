@@ -37,7 +37,7 @@ export async function ensureTree(store: Store, sha256: string, options: EnsureTr
   await ensureLayout(store);
   return withLock(digestLockPath(layout, sha256), async (ctx) => {
     const published = await readTreeManifest(layout, sha256);
-    if (published) return { status: ctx.waitedMs > 0 ? 'waited' : 'hit', tree: published, dir: treeDir(layout, sha256) } as EnsureTreeResult;
+    if (published) return { status: ctx.contended ? 'waited' : 'hit', tree: published, dir: treeDir(layout, sha256) } as EnsureTreeResult;
     const archive = await findArchive(store, sha256);
     if (!archive) {
       throw new StoreError(
