@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
-import { findArchive, openArchiveStream, type ArchiveInfo } from './archives.js';
+import { findArchive, openArchiveStream, recordVersion, type ArchiveInfo } from './archives.js';
 import { StoreError, mapFsError } from './errors.js';
 import { extractArchive, type ExtractResult } from './extract/index.js';
 import { digestLockPath, tmpName, treeDir } from './layout.js';
@@ -47,6 +47,8 @@ export async function ensureTree(store: Store, sha256: string, options: EnsureTr
       );
     }
     const tree = await extractAndPublish(store, archive, options, ctx.assertHeld);
+    // Archives pulled by path or URL learn their name only now; index it for `cache ls` and offline pins.
+    if (!archive.name) await recordVersion(store, tree.name, tree.version, archive).catch(() => undefined);
     return { status: 'extracted', tree, dir: treeDir(layout, sha256) } as EnsureTreeResult;
   });
 }

@@ -35,5 +35,8 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
     },
   });
   reportInstalled(out, repo, results, 'Pulled');
+  // After the result is printed: starts a detached gc at most once a day when SWAMP_STORE_AUTO_GC=1 (auto-gc.ts).
+  const { maybeStartAutoGc } = await import('../auto-gc.js');
+  await maybeStartAutoGc(store);
   return 0;
 }

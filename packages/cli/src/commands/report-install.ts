@@ -36,7 +36,7 @@ export function reportInstalled(out: Output, repo: RepoContext, results: PullRes
   const fallbacks = new Set(results.flatMap((r) => r.fallbacks));
   for (const f of fallbacks) out.notice(`Note: ${FALLBACK_TEXT[f]}.`);
   for (const r of results) {
-    if (!r.verified) out.warn(`${r.name}@${r.version} is unverified: the registry published no checksum for it.`);
+    if (!r.verified) out.warn(`${r.name}@${r.version} is unverified: no published checksum was available to check its bytes against.`);
     if (r.repaired.length) out.warn(`the store copy of ${r.name}@${r.version} had been modified (${r.repaired.length} file(s)); it was re-extracted from its archive.`);
   }
   for (const r of results) {

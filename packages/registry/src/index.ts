@@ -1,0 +1,16 @@
+export { RegistryError, isRegistryError, type RegistryErrorCode } from './errors.js';
+export {
+  RegistryClient,
+  createRegistryClient,
+  DEFAULT_REGISTRY_URL,
+  type RegistryClientOptions,
+  type DownloadOptions,
+  type DownloadProgress,
+} from './client.js';
+export type { ExtensionInfo, LatestVersion } from './responses.js';
+export { fetchFromRegistry, type FetchFromRegistryOptions, type FetchResult, type FetchProgress } from './fetch-archive.js';
+export { startRegistryServer, type RegistryServer, type RegistryServerOptions, type RegistryServerStats } from './server/server.js';
+export { serveRegistry, type ServeRegistryOptions } from './server/serve.js';
+export { readArchiveManifest } from './server/read-manifest.js';
+export { isChannel, isCalVer, isExtensionName, compareCalVer, CHANNELS, type Channel } from './versions.js';
+export { createResolver, classifyRef, type ResolvedRef, type RefKind, type ResolverOptions } from './resolve-ref.js';

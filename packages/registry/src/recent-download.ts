@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { downloadLockPath, isSha256Hex, type Store } from '@swamp-store/store';
+
+/**
+ * When the registry publishes no checksum, the store cannot tell whether bytes
+ * it already holds for name@version are what the registry serves now, so a
+ * pull downloads again. But a download that another process FINISHED AFTER
+ * this pull began is as fresh as the one this pull would make: reusing it is
+ * what lets N agents pulling an unverified version at once download it once.
+ * This note, written under the download lock, records when that was.
+ */
+interface RecentDownload {
+  sha256: string;
+  finishedAt: number;
+}
+
+function notePath(store: Store, key: string): string {
+  return path.join(store.layout.state, 'downloads', `${path.basename(downloadLockPath(store.layout, key))}.json`);
+}
+
+/** The sha256 of a download of `key` finished at or after `since`, if any. */
+export async function recentDownload(store: Store, key: string, since: number): Promise<string | undefined> {
+  let note: Partial<RecentDownload>;
+  try {
+    note = JSON.parse(await fs.readFile(notePath(store, key), 'utf8')) as Partial<RecentDownload>;
+  } catch {
+    return undefined;
+  }
+  if (typeof note.sha256 !== 'string' || !isSha256Hex(note.sha256) || typeof note.finishedAt !== 'number') return undefined;
+  return note.finishedAt >= since ? note.sha256 : undefined;
+}
+
+/** Records a finished download; temp + rename so a reader never sees half a note. */
+export async function noteDownload(store: Store, key: string, sha256: string): Promise<void> {
+  const file = notePath(store, key);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const note: RecentDownload = { sha256, finishedAt: Date.now() };
+  await fs.writeFile(tmp, JSON.stringify(note));
+  await fs.rename(tmp, file);
+}

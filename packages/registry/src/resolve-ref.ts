@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { ingest, type Store } from '@swamp-store/store';
+import { createRegistryClient, type RegistryClient } from './client.js';
+import { RegistryError } from './errors.js';
+import { fetchFromRegistry } from './fetch-archive.js';
+import type { Channel } from './versions.js';
+
+/** What the worktree needs to know about a ref once its bytes are in the store (structurally the worktree's ResolvedArchive). */
+export interface ResolvedRef {
+  sha256: string;
+  name?: string | undefined;
+  version?: string | undefined;
+  downloaded: boolean;
+  verified: boolean;
+  serverUrl: string;
+  channel?: 'beta' | 'rc' | 'stable' | undefined;
+}
+
+export type RefKind = { kind: 'name'; name: string; version?: string } | { kind: 'url'; url: URL } | { kind: 'path'; path: string };
+
+const NAME_REF = /^(@[a-z0-9_-]+\/[a-z0-9_-]+(?:\/[a-z0-9_-]+)*)(?:@([^@/\s]+))?$/;
+
+/** `@scope/name[@version]`, an http(s) URL, or else a path to an archive (CLI.md). */
+export function classifyRef(ref: string, cwd = process.cwd()): RefKind {
+  const m = NAME_REF.exec(ref);
+  if (m) return { kind: 'name', name: m[1] as string, ...(m[2] ? { version: m[2] } : {}) };
+  if (/^https?:\/\//i.test(ref)) {
+    try {
+      return { kind: 'url', url: new URL(ref) };
+    } catch {
+      throw new RegistryError('E_NOT_FOUND', `'${ref}' is not a valid URL.`, 'Check the URL and try again.');
+    }
+  }
+  if (ref.startsWith('@')) {
+    throw new RegistryError('E_NOT_FOUND', `'${ref}' is not a valid extension name.`, "Names look like '@scope/name' or '@scope/name@2026.08.20.1'.");
+  }
+  return { kind: 'path', path: path.resolve(cwd, ref) };
+}
+
+export interface ResolverOptions {
+  store: Store;
+  registryUrl?: string;
+  apiKey?: string | undefined;
+  channel?: Channel | undefined;
+  offline?: boolean;
+  client?: RegistryClient;
+  onProgress?: (text: string) => void;
+}
+
+/**
+ * The resolver the CLI plugs into the worktree's pull and install: store
+ * first for registry names, streaming downloads for URLs, and local archives
+ * ingested as they are.
+ */
+export function createResolver(opts: ResolverOptions): (ref: string) => Promise<ResolvedRef> {
+  let client: RegistryClient | undefined = opts.client;
+  const getClient = (): RegistryClient => (client ??= createRegistryClient({ ...(opts.registryUrl ? { baseUrl: opts.registryUrl } : {}), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) }));
+  return async (ref) => {
+    const kind = classifyRef(ref);
+    if (kind.kind === 'path') {
+      const info = await ingest(opts.store, kind.path, { sourceKey: `file:${kind.path}` });
+      return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '' };
+    }
+    if (kind.kind === 'url') {
+      if (opts.offline) {
+        throw new RegistryError('E_NETWORK', `Cannot download ${kind.url.href} while offline.`, 'Run the command without --offline, or pull a local archive path.');
+      }
+      const info = await getClient().downloadUrl(kind.url, {
+        onProgress: (p) => opts.onProgress?.(`${kind.url.href}: ${p.received} bytes`),
+        consume: (body) => ingest(opts.store, body, { sourceKey: `url:${kind.url.href}` }),
+      });
+      return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '' };
+    }
+    const got = await fetchFromRegistry({
+      store: opts.store,
+      client: getClient(),
+      name: kind.name,
+      ...(kind.version ? { version: kind.version } : {}),
+      ...(opts.channel ? { channel: opts.channel } : {}),
+      offline: Boolean(opts.offline),
+      onProgress: (p) => opts.onProgress?.(p.phase === 'resolved' ? `${kind.name}@${p.version}` : `${kind.name}: ${p.received} bytes`),
+    });
+    return {
+      sha256: got.sha256,
+      name: got.name,
+      version: got.version,
+      downloaded: got.downloaded,
+      verified: got.verified,
+      serverUrl: got.serverUrl,
+      channel: got.channel,
+    };
+  };
+}
