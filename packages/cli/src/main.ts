@@ -129,6 +129,7 @@ function build(): Command {
     .requiredOption('--dir <dir>', 'folder of *.tar.gz archives (beta/ and rc/ subfolders are those channels)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '0')
+    .option('--log', 'print one line per request on stderr')
     .action(action(commands.serve));
   return program;
 }

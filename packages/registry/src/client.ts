@@ -20,7 +20,7 @@ export interface RegistryClientOptions {
   apiTimeoutMs?: number;
   /** Whole download, redirects and body included. Default 120 s, as Swamp. */
   downloadTimeoutMs?: number;
-  /** No byte for this long, while we are ready for one, aborts. Default 30 s. */
+  /** No byte for this long, while we are ready for one, aborts. Default env SWAMP_STORE_STALL_TIMEOUT_MS, else 30 s. */
   stallTimeoutMs?: number;
   /** Attempts after the first, on network errors, 5xx and 429. Default 3. */
   retries?: number;
@@ -32,7 +32,7 @@ export interface RegistryClientOptions {
   maxRetryAfterMs?: number;
   /** Largest JSON answer. Default 1 MiB. */
   maxJsonBytes?: number;
-  /** Largest archive. Default 512 MiB. */
+  /** Largest archive. Default env SWAMP_STORE_MAX_ARCHIVE_BYTES, else 512 MiB. */
   maxArchiveBytes?: number;
   /** Most redirects followed by one download. Default 5. */
   maxRedirects?: number;
@@ -88,9 +88,11 @@ export class RegistryClient {
     this.apiKey = key ? key : undefined;
     this.apiTimeoutMs = options.apiTimeoutMs ?? 15_000;
     this.downloadTimeoutMs = options.downloadTimeoutMs ?? 120_000;
-    this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+    // Both also come from the environment so that the CLI (and tests driving it
+    // as a black box) can tighten them without a flag for every knob.
+    this.stallTimeoutMs = options.stallTimeoutMs ?? positiveFromEnv(env.SWAMP_STORE_STALL_TIMEOUT_MS) ?? 30_000;
     this.maxJsonBytes = options.maxJsonBytes ?? MiB;
-    this.maxArchiveBytes = options.maxArchiveBytes ?? 512 * MiB;
+    this.maxArchiveBytes = options.maxArchiveBytes ?? positiveFromEnv(env.SWAMP_STORE_MAX_ARCHIVE_BYTES) ?? 512 * MiB;
     this.maxRedirects = options.maxRedirects ?? 5;
     this.retry = {
       retries: options.retries ?? 3,
@@ -332,6 +334,13 @@ export class RegistryClient {
     if (withKey && this.apiKey) h['x-api-key'] = this.apiKey;
     return h;
   }
+}
+
+/** A positive integer from an env var; unset or unreadable values fall back to the default, as SWAMP_STORE_LOCK_TIMEOUT_MS does. */
+function positiveFromEnv(raw: string | undefined): number | undefined {
+  if (raw === undefined || !/^\s*\d+\s*$/.test(raw)) return undefined;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
 function capitalise(s: string): string {

@@ -25,7 +25,9 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
   const results = await worktree.pullExtensions({
     repo,
     store,
-    refs,
+    // The same ref twice would run two transactions for one extension and
+    // report it twice; once is what the user meant.
+    refs: [...new Set(refs)],
     resolve,
     linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto',
     force: Boolean(opts.force),

@@ -13,6 +13,9 @@ export async function serve(_args: string[], opts: CommandOptions, out: Output):
     port,
     ...(process.env.SWAMP_API_KEY ? { apiKey: process.env.SWAMP_API_KEY } : {}),
     out: (line) => out.line(line),
+    // --log: one line per request on stderr, so a script (the README's demo)
+    // can count what the server actually served without running it in-process.
+    ...(opts.log ? { log: (line: string) => out.notice(line) } : {}),
   });
   return 0;
 }
