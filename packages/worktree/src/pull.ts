@@ -1,4 +1,4 @@
-import { beginPins, ensurePristineTree, parseDependency, touchTree, type Pins, type Store, type TreeStatus } from '@swamp-store/store';
+import { beginPins, ensurePristineTree, parseDependency, touchTree, type Pins, type PristineTreeResult, type Store, type TreeStatus } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker, type FallbackReason, type LinkCounts, type LinkMode } from './link.js';
 import { placedFileCount, planInstall } from './plan-install.js';
@@ -84,8 +84,15 @@ export async function pullExtensions(opts: PullOptions): Promise<PullResult[]> {
   }
 }
 
+interface Prepared {
+  ref: string;
+  archive: ResolvedArchive;
+  ensured: PristineTreeResult;
+  name: string;
+}
+
 class Puller {
-  private readonly byName = new Map<string, Promise<PullResult | undefined>>();
+  private readonly byName = new Map<string, Promise<void>>();
   private readonly results: PullResult[] = [];
 
   constructor(
@@ -93,13 +100,28 @@ class Puller {
     private readonly pins: Pins,
   ) {}
 
+  /**
+   * Top-level refs are resolved first so their names are known: a dependency
+   * the user also named explicitly is installed once, at the version the user
+   * asked for, never raced against the dependency's own resolution.
+   */
   async run(): Promise<PullResult[]> {
-    await Promise.all(this.opts.refs.map((ref) => this.pull(ref, [], undefined)));
+    const prepared = await Promise.all(this.opts.refs.map((ref) => this.prepare(ref, [])));
+    const seen = new Map<string, Prepared>();
+    for (const p of prepared) {
+      const other = seen.get(p.name);
+      if (other && other.archive.sha256 !== p.archive.sha256) {
+        throw new WorktreeError('E_USAGE', `Two different archives of ${p.name} were asked for (${other.ref} and ${p.ref}).`, 'Name each extension once.');
+      }
+      seen.set(p.name, p);
+    }
+    for (const name of seen.keys()) this.byName.set(name, Promise.resolve(undefined));
+    await Promise.all([...seen.values()].map((p) => this.install(p, [], undefined)));
     return this.results;
   }
 
-  private async pull(ref: string, chain: string[], parent: string | undefined): Promise<void> {
-    const { store } = this.opts;
+  /** Resolve, pin, and make sure the tree is published and pristine. */
+  private async prepare(ref: string, chain: string[]): Promise<Prepared> {
     if (chain.length > (this.opts.maxDepth ?? DEFAULT_MAX_DEPTH)) {
       throw new WorktreeError('E_DEPENDENCY', `Dependency chain too deep: ${[...chain, ref].join(' -> ')}.`, 'Check the manifests for a runaway dependency chain.');
     }
@@ -107,26 +129,29 @@ class Puller {
     this.opts.onEvent?.({ type: 'resolved', ref, archive });
     // Pin before looking at the tree: from here on gc leaves it alone.
     await this.pins.add([archive.sha256]);
-    const ensured = await ensurePristineTree(store, archive.sha256, { expectedName: archive.name });
-    const name = ensured.tree.name;
-    this.opts.onEvent?.({ type: 'tree', name, status: ensured.status, repaired: ensured.repaired.length });
+    const ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
+    this.opts.onEvent?.({ type: 'tree', name: ensured.tree.name, status: ensured.status, repaired: ensured.repaired.length });
+    return { ref, archive, ensured, name: ensured.tree.name };
+  }
+
+  /** A dependency: pulled once per command, whoever needs it first. */
+  private dependency(ref: string, chain: string[], parent: string): Promise<void> | undefined {
+    const name = parseDependency(ref).name;
     if (chain.includes(name)) {
       this.opts.onEvent?.({ type: 'cycle', chain: [...chain, name] });
-      return;
+      return undefined;
     }
-    const deps = ensured.tree.dependencies.map(dependencyRef);
+    if (this.byName.has(name)) return undefined;
+    const done = this.prepare(ref, chain).then((p) => this.install(p, chain, parent));
+    this.byName.set(name, done.then(() => undefined));
+    return done;
+  }
+
+  private async install(prepared: Prepared, chain: string[], parent: string | undefined): Promise<void> {
+    const { store } = this.opts;
+    const { archive, ensured, name } = prepared;
     const nextChain = [...chain, name];
-    await Promise.all(
-      deps.map((dep) => {
-        const depName = parseDependency(dep).name;
-        if (nextChain.includes(depName)) {
-          this.opts.onEvent?.({ type: 'cycle', chain: [...nextChain, depName] });
-          return undefined;
-        }
-        if (!this.byName.has(depName)) this.byName.set(depName, this.pull(dep, nextChain, name).then(() => undefined));
-        return this.byName.get(depName);
-      }),
-    );
+    await Promise.all(ensured.tree.dependencies.map((dep) => this.dependency(dependencyRef(dep), nextChain, name)));
     const linker = new Linker(this.opts.linkMode ?? 'auto');
     let pruned: string[] = [];
     const planned = await runTransaction(this.opts.repo, store, linker, async (ctx) => {
