@@ -22,3 +22,4 @@ export { isProcessAlive } from './process-alive.js';
 export { mapPool } from './pool.js';
 export { parseManifest, parseDependency, type ExtensionManifest } from './manifest.js';
 export { extractArchive, type ExtractLimits, type ExtractOptions, type ExtractResult } from './extract/index.js';
+export * from './gc/index.js';

@@ -14,3 +14,4 @@ export { recoverIfNeeded } from './recover.js';
 export { lockfileLockPath, recoverInterrupted } from './transaction.js';
 export { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
 export { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
+export { liveDigestsOf, materializedFiles, type GcRoot } from './gc-roots.js';

@@ -34,7 +34,7 @@ function report(out: Output, r: GcReport): void {
   for (const t of r.removed.trees) out.line(`${r.dryRun ? 'Would remove' : 'Removed'} tree ${t}`);
   for (const a of r.removed.archives) out.line(`${r.dryRun ? 'Would remove' : 'Removed'} archive ${a}`);
   out.line(summary(r));
-  for (const u of r.unknown) out.warn(`${u.repoDir}: ${u.reason}; no tree or archive was removed, so nothing it may need is lost. Fix it and run 'swamp-store cache gc' again.`);
+  for (const u of r.unknown) out.warn(`${u.path}: ${u.reason}; no tree or archive was removed, so nothing it may need is lost. Fix it and run 'swamp-store cache gc' again.`);
   if (r.deferredArchives) {
     out.notice(`Note: ${plural(r.deferredArchives, 'unused archive')} kept because other swamp-store commands were running; a later gc removes them.`);
   }
