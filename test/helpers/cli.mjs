@@ -9,10 +9,11 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'packages/cli/bin/swamp-store.js');
 
 let built = false;
-/** Builds all packages once per test process (tsc -b is incremental: a no-op when dist is fresh). */
+/** Builds all packages and the CLI bundle once per test process (tsc -b is incremental: a no-op when dist is fresh). */
 export function ensureBuilt() {
   if (built) return;
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', path.join(ROOT, 'packages/cli/tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'packages/cli/scripts/bundle.mjs')], { stdio: 'inherit' });
   built = true;
 }
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Entry point kept tiny: `--version` answers without loading anything else, so
 // agents that probe the tool pay only for Node's own start-up.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  const { main } = await import('../dist/main.js');
+  // The bundle (scripts/bundle.mjs) starts several times faster; dist/ is the unbundled fallback.
+  const bundled = new URL('../bundle/main.js', import.meta.url);
+  const { main } = await import(existsSync(bundled) ? bundled.href : '../dist/main.js');
   process.exitCode = await main(args);
 }

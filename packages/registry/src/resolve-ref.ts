@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ingest, type Store } from '@swamp-store/store';
+import { ingest, readTreeManifest, sha256File, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { fetchFromRegistry } from './fetch-archive.js';
@@ -58,6 +58,11 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
   return async (ref) => {
     const kind = classifyRef(ref);
     if (kind.kind === 'path') {
+      // Warm path: hashing the local file is cheaper than writing it into cacache again,
+      // and when its tree is published the bytes are not needed (the caller re-resolves
+      // if the tree vanishes before it is pinned).
+      const sha256 = await sha256File(kind.path).catch(() => undefined);
+      if (sha256 && (await readTreeManifest(opts.store.layout, sha256))) return { sha256, downloaded: false, verified: true, serverUrl: '' };
       const info = await ingest(opts.store, kind.path, { sourceKey: `file:${kind.path}` });
       return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '' };
     }

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import cacache from 'cacache';
-import ssri from 'ssri';
+import { lazyCacache as cacache, lazySsri as ssri } from './lazy.js';
 import { StoreError, mapFsError } from './errors.js';
 import { ensureLayout, type Store } from './store.js';
 
@@ -58,7 +57,7 @@ function expectedIntegrity(opts: IngestOptions): string | undefined {
     if (!isSha256Hex(opts.expectedSha256)) {
       throw new StoreError('E_INTEGRITY', `Expected checksum '${opts.expectedSha256}' is not a hex SHA-256.`);
     }
-    return ssri.fromHex(opts.expectedSha256, 'sha256').toString();
+    return `sha256-${Buffer.from(opts.expectedSha256, 'hex').toString('base64')}`;
   }
   return undefined;
 }
@@ -74,7 +73,7 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
   const integrity = expectedIntegrity(opts);
   const input = typeof source === 'string' ? fs.createReadStream(source) : Buffer.isBuffer(source) ? Readable.from([source]) : source;
   const metadata = { name: opts.name, version: opts.version, ingestedAt: new Date().toISOString() };
-  const put = cacache.put.stream(store.layout.cas, opts.sourceKey, {
+  const put = (await cacache()).put.stream(store.layout.cas, opts.sourceKey, {
     // Both in one pass: sha512 is cacache's content address, sha256 is Swamp's checksum.
     // (@types/cacache says one algorithm; cacache passes the list to ssri, which hashes all.)
     algorithms: ['sha512', 'sha256'] as unknown as [string],
@@ -104,12 +103,12 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
     throw mapFsError(err, 'writing an archive into the store');
   }
   if (!sri) throw new StoreError('E_STORE', 'The store did not report the archive integrity.');
-  const parsed = ssri.parse(sri);
+  const parsed = (await ssri()).parse(sri);
   const sha256Entry = parsed.sha256?.[0];
   if (!sha256Entry) throw new StoreError('E_STORE', 'The store did not compute a sha256 for the archive.');
   const sha256 = Buffer.from(sha256Entry.digest, 'base64').toString('hex');
   const info: ArchiveInfo = { sha256, integrity: parsed.toString(), size, name: opts.name, version: opts.version };
-  await cacache.index.insert(store.layout.cas, sha256Key(sha256), info.integrity, { metadata: { ...metadata, sha256 }, size });
+  await (await cacache()).index.insert(store.layout.cas, sha256Key(sha256), info.integrity, { metadata: { ...metadata, sha256 }, size });
   if (opts.name && opts.version) await recordVersion(store, opts.name, opts.version, info);
   return info;
 }
@@ -117,18 +116,18 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
 /** Remembers `name@version -> archive` so pinned versions resolve offline. */
 export async function recordVersion(store: Store, name: string, version: string, info: ArchiveInfo): Promise<void> {
   await ensureLayout(store);
-  await cacache.index.insert(store.layout.cas, versionKey(name, version), info.integrity, {
+  await (await cacache()).index.insert(store.layout.cas, versionKey(name, version), info.integrity, {
     metadata: { name, version, sha256: info.sha256, recordedAt: new Date().toISOString() },
     size: info.size,
   });
-  await cacache.index.insert(store.layout.cas, sha256Key(info.sha256), info.integrity, {
+  await (await cacache()).index.insert(store.layout.cas, sha256Key(info.sha256), info.integrity, {
     metadata: { name, version, sha256: info.sha256 },
     size: info.size,
   });
 }
 
 async function infoFor(store: Store, key: string): Promise<ArchiveInfo | undefined> {
-  const entry = await cacache.get.info(store.layout.cas, key).catch(() => null);
+  const entry = await (await cacache()).get.info(store.layout.cas, key).catch(() => null);
   if (!entry) return undefined;
   const meta = (entry.metadata ?? {}) as { sha256?: string; name?: string; version?: string };
   if (!meta.sha256 || !isSha256Hex(meta.sha256)) return undefined;
@@ -140,7 +139,7 @@ export async function findArchive(store: Store, sha256: string): Promise<Archive
   if (!isSha256Hex(sha256)) return undefined;
   const info = await infoFor(store, sha256Key(sha256));
   if (!info) return undefined;
-  const has = await cacache.get.hasContent(store.layout.cas, info.integrity);
+  const has = await (await cacache()).get.hasContent(store.layout.cas, info.integrity);
   return has ? info : undefined;
 }
 
@@ -150,6 +149,6 @@ export async function lookupVersion(store: Store, name: string, version: string)
 }
 
 /** A stream of the archive bytes; cacache re-checks their integrity as they are read. */
-export function openArchiveStream(store: Store, info: ArchiveInfo): Readable {
-  return cacache.get.stream.byDigest(store.layout.cas, info.integrity) as unknown as Readable;
+export async function openArchiveStream(store: Store, info: ArchiveInfo): Promise<Readable> {
+  return (await cacache()).get.stream.byDigest(store.layout.cas, info.integrity) as unknown as Readable;
 }

@@ -21,5 +21,6 @@ export { registerRoot, listRoots, dropRoot, type RootRecord, type RootEntry } fr
 export { isProcessAlive } from './process-alive.js';
 export { mapPool } from './pool.js';
 export { parseManifest, parseDependency, type ExtensionManifest } from './manifest.js';
-export { extractArchive, type ExtractLimits, type ExtractOptions, type ExtractResult } from './extract/index.js';
+export type { ExtractLimits, ExtractOptions, ExtractResult, ExtractedFile } from './extract/index.js';
+export { extractArchive } from './extract-lazy.js';
 export * from './gc/index.js';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
 import { findArchive, openArchiveStream, recordVersion, type ArchiveInfo } from './archives.js';
 import { StoreError, mapFsError } from './errors.js';
-import { extractArchive, type ExtractResult } from './extract/index.js';
+import type { ExtractResult } from './extract/index.js';
+import { extractArchive } from './extract-lazy.js';
 import { digestLockPath, tmpName, treeDir } from './layout.js';
 import { mapPool } from './pool.js';
 import { ensureLayout, type Store } from './store.js';
@@ -72,7 +73,7 @@ async function extractAndPublish(store: Store, archive: ArchiveInfo, options: En
 async function extractFromStore(store: Store, archive: ArchiveInfo, dest: string, options: EnsureTreeOptions): Promise<ExtractResult> {
   try {
     return await extractArchive({
-      source: openArchiveStream(store, archive),
+      source: await openArchiveStream(store, archive),
       compressedSize: archive.size,
       dest,
       limits: store.limits,

@@ -125,11 +125,21 @@ class Puller {
     if (chain.length > (this.opts.maxDepth ?? DEFAULT_MAX_DEPTH)) {
       throw new WorktreeError('E_DEPENDENCY', `Dependency chain too deep: ${[...chain, ref].join(' -> ')}.`, 'Check the manifests for a runaway dependency chain.');
     }
-    const archive = await this.opts.resolve(ref);
+    let archive = await this.opts.resolve(ref);
     this.opts.onEvent?.({ type: 'resolved', ref, archive });
     // Pin before looking at the tree: from here on gc leaves it alone.
     await this.pins.add([archive.sha256]);
-    const ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
+    let ensured: PristineTreeResult;
+    try {
+      ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
+    } catch (err) {
+      // The resolver saw the tree or archive, but gc took it before our pin landed: resolve
+      // once more (now pinned, so whatever that fetches stays).
+      if ((err as { code?: string }).code !== 'E_NOT_FOUND') throw err;
+      archive = await this.opts.resolve(ref);
+      await this.pins.add([archive.sha256]);
+      ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
+    }
     this.opts.onEvent?.({ type: 'tree', name: ensured.tree.name, status: ensured.status, repaired: ensured.repaired.length });
     return { ref, archive, ensured, name: ensured.tree.name };
   }

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorktreeError } from '../src/errors.js';
-import { FALLBACK_SKILLS_DIR, parseSwampConfig, resolveRepo, skillsDirsForTools } from '../src/repo.js';
+import { FALLBACK_SKILLS_DIR, resolveRepo, skillsDirsForTools } from '../src/repo.js';
+import { parseSwampConfig } from '../src/swamp-config.js';
 
 let tmp: string;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
+import type * as CacacheModule from 'cacache';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import cacache from 'cacache';
-import ssri from 'ssri';
+import { lazyCacache as cacache } from '../lazy.js';
 import { isSha256Hex } from '../archives.js';
 import { treeDir } from '../layout.js';
 import type { Store } from '../store.js';
@@ -62,13 +62,10 @@ export interface StoredArchive {
 function sha256Of(integrity: string, metadata: unknown): string | undefined {
   const meta = metadata as { sha256?: unknown } | undefined;
   if (typeof meta?.sha256 === 'string' && isSha256Hex(meta.sha256)) return meta.sha256;
-  try {
-    const parsed = ssri.parse(integrity, { single: false }) as unknown as Record<string, { digest: string }[] | undefined>;
-    const digest = parsed.sha256?.[0]?.digest;
-    return digest ? Buffer.from(digest, 'base64').toString('hex') : undefined;
-  } catch {
-    return undefined;
-  }
+  // An SRI string is space-separated `<algo>-<base64>` tokens; no need to load ssri for that.
+  const token = integrity.split(/\s+/).find((t) => t.startsWith('sha256-'));
+  const hex = token ? Buffer.from(token.slice('sha256-'.length).split('?')[0] ?? '', 'base64').toString('hex') : '';
+  return isSha256Hex(hex) ? hex : undefined;
 }
 
 export interface IndexListing {
@@ -80,9 +77,9 @@ export interface IndexListing {
 /** Archives by content, from cacache's index. Keys without a sha256 are not archives, but their content is indexed. */
 export async function listArchives(store: Store): Promise<IndexListing> {
   const cas = store.layout.cas;
-  let index: cacache.ls.Cache;
+  let index: CacacheModule.ls.Cache;
   try {
-    index = await cacache.ls(cas);
+    index = await (await cacache()).ls(cas);
   } catch {
     return { archives: [], indexedPaths: new Set() };
   }

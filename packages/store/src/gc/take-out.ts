@@ -1,6 +1,7 @@
+import type * as CacacheModule from 'cacache';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import cacache from 'cacache';
+import { lazyCacache as cacache } from '../lazy.js';
 import { tmpName } from '../layout.js';
 import type { Store } from '../store.js';
 import type { StoredArchive } from './inventory.js';
@@ -44,7 +45,7 @@ export async function moveBack(from: string, to: string): Promise<void> {
  * rewrite), then its bytes. Returns where the bytes went, if they existed.
  */
 export async function takeArchiveOut(store: Store, archive: StoredArchive): Promise<string | undefined> {
-  for (const e of archive.entries) await cacache.rm.entry(store.layout.cas, e.key);
+  for (const e of archive.entries) await (await cacache()).rm.entry(store.layout.cas, e.key);
   return moveIntoTmp(store, archive.contentPath, 'gc-archive');
 }
 
@@ -52,9 +53,9 @@ export async function takeArchiveOut(store: Store, archive: StoredArchive): Prom
 export async function putArchiveBack(store: Store, archive: StoredArchive, moved: string | undefined): Promise<void> {
   if (moved) await moveBack(moved, archive.contentPath);
   for (const e of archive.entries) {
-    const now = await cacache.get.info(store.layout.cas, e.key).catch(() => null);
+    const now = await (await cacache()).get.info(store.layout.cas, e.key).catch(() => null);
     if (now) continue;
-    const opts = { metadata: e.metadata, size: e.size, time: e.time } as cacache.index.InsertOptions;
-    await cacache.index.insert(store.layout.cas, e.key, e.integrity, opts);
+    const opts = { metadata: e.metadata, size: e.size, time: e.time } as CacacheModule.index.InsertOptions;
+    await (await cacache()).index.insert(store.layout.cas, e.key, e.integrity, opts);
   }
 }

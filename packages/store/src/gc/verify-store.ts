@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import cacache from 'cacache';
+import { lazyCacache as cacache } from '../lazy.js';
 import { ensureTree } from '../publish.js';
 import { moveAside } from '../quarantine.js';
 import { ensureLayout, type Store } from '../store.js';
@@ -45,7 +45,7 @@ const discard = () =>
 /** Re-hashes archive bytes; cacache's read stream fails with EINTEGRITY when they do not match. */
 async function archiveProblem(store: Store, a: StoredArchive): Promise<StoreProblem | undefined> {
   try {
-    await pipeline(cacache.get.stream.byDigest(store.layout.cas, a.integrity), discard());
+    await pipeline((await cacache()).get.stream.byDigest(store.layout.cas, a.integrity), discard());
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

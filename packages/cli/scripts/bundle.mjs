@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (packages/cli/dist, from tsc -b) into packages/cli/bundle/.
+// Why: a CLI process spends most of its start-up resolving and loading ~150
+// small ESM files across the workspace packages; one bundle with lazily loaded
+// chunks (extraction, gc, registry server, cacache) starts in a fraction of that.
+// The packages keep their own dist/ for library use and tests.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const cliDir = fileURLToPath(new URL('..', import.meta.url));
+
+await build({
+  entryPoints: [`${cliDir}/dist/main.js`],
+  outdir: `${cliDir}/bundle`,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies (cacache, proper-lockfile, ...) call require() for Node built-ins.
+  banner: { js: "import { createRequire as __swampStoreRequire } from 'node:module'; const require = __swampStoreRequire(import.meta.url);" },
+  // Chunks beside main.js: code that resolves '../package.json' or '../bin/' from import.meta.url must sit one level below packages/cli.
+  chunkNames: '[name]-[hash]',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
