@@ -91,7 +91,7 @@ describe('ingest', () => {
     const found = await findArchive(store, fromPath.sha256);
     expect(found?.integrity).toBe(fromPath.integrity);
     expect((await lookupVersion(store, '@ingest/one', '2026.08.01.1'))?.sha256).toBe(fromPath.sha256);
-    expect(hex('sha256', await readAll(openArchiveStream(store, fromPath)))).toBe(fromPath.sha256);
+    expect(hex('sha256', await readAll(await openArchiveStream(store, fromPath)))).toBe(fromPath.sha256);
   });
 
   it('accepts the right expected checksum, as hex sha256 and as SRI', async () => {
@@ -179,7 +179,7 @@ describe('ingest from 16 processes at once', () => {
       for (const { sha256 } of [...own, shared]) {
         const info = await findArchive(s, sha256);
         expect(info, `archive ${sha256} indexed`).toBeDefined();
-        if (info) expect(hex('sha256', await readAll(openArchiveStream(s, info)))).toBe(sha256);
+        if (info) expect(hex('sha256', await readAll(await openArchiveStream(s, info)))).toBe(sha256);
       }
     }
   });
