@@ -42,10 +42,10 @@ export function versionKey(name: string, version: string): string {
 }
 
 /**
- * cacache names temp files with 32 random bits, which collide when many
- * processes write at once (npm/cli#7308). A per-process prefix makes a clash
- * between processes impossible and leaves one process's own writes to chance
- * only within itself.
+ * Older cacache named temp files with 32 random bits, which collided when many
+ * processes wrote at once (npm/cli#7308); 20.0.4 uses randomUUID. The
+ * per-process prefix keeps a clash impossible whatever the version, and lets
+ * gc tell a dead writer's temp files by their pid.
  */
 function tmpPrefix(): string {
   return `${os.hostname()}-${process.pid}`;

@@ -36,25 +36,50 @@ export async function ensureTree(store: Store, sha256: string, options: EnsureTr
   const existing = await readTreeManifest(layout, sha256);
   if (existing) return { status: 'hit', tree: existing, dir: treeDir(layout, sha256) };
   await ensureLayout(store);
-  return withLock(digestLockPath(layout, sha256), async (ctx) => {
-    const published = await readTreeManifest(layout, sha256);
-    if (published) return { status: ctx.contended ? 'waited' : 'hit', tree: published, dir: treeDir(layout, sha256) } as EnsureTreeResult;
-    const archive = await findArchive(store, sha256);
-    if (!archive) {
-      throw new StoreError(
-        'E_NOT_FOUND',
-        `Archive ${sha256} is not in the store.`,
-        "Pull the extension again (e.g. 'swamp-store extension pull <ref>') so its archive is fetched.",
-      );
+  // Waiters watch for the tree while they wait, instead of queueing through the
+  // lock one by one only to read the manifest the extractor just published.
+  const published = new AbortController();
+  const watch = setInterval(() => {
+    void readTreeManifest(layout, sha256).then((t) => t && published.abort());
+  }, 25);
+  try {
+    return await withLock(
+      digestLockPath(layout, sha256),
+      async (ctx) => {
+        const now = await readTreeManifest(layout, sha256);
+        if (now) return { status: ctx.contended ? 'waited' : 'hit', tree: now, dir: treeDir(layout, sha256) } as EnsureTreeResult;
+        const archive = await findArchive(store, sha256);
+        if (!archive) {
+          throw new StoreError(
+            'E_NOT_FOUND',
+            `Archive ${sha256} is not in the store.`,
+            "Pull the extension again (e.g. 'swamp-store extension pull <ref>') so its archive is fetched.",
+          );
+        }
+        const { tree, ours } = await extractAndPublish(store, archive, options, ctx.assertHeld);
+        // Archives pulled by path or URL learn their name only now; index it for `cache ls` and offline pins.
+        if (!archive.name) await recordVersion(store, tree.name, tree.version, archive).catch(() => undefined);
+        return { status: ours ? 'extracted' : 'waited', tree, dir: treeDir(layout, sha256) } as EnsureTreeResult;
+      },
+      { signal: published.signal },
+    );
+  } catch (err) {
+    if (published.signal.aborted) {
+      const tree = await readTreeManifest(layout, sha256);
+      if (tree) return { status: 'waited', tree, dir: treeDir(layout, sha256) };
     }
-    const tree = await extractAndPublish(store, archive, options, ctx.assertHeld);
-    // Archives pulled by path or URL learn their name only now; index it for `cache ls` and offline pins.
-    if (!archive.name) await recordVersion(store, tree.name, tree.version, archive).catch(() => undefined);
-    return { status: 'extracted', tree, dir: treeDir(layout, sha256) } as EnsureTreeResult;
-  });
+    throw err;
+  } finally {
+    clearInterval(watch);
+  }
 }
 
-async function extractAndPublish(store: Store, archive: ArchiveInfo, options: EnsureTreeOptions, assertHeld: () => void): Promise<TreeManifest> {
+async function extractAndPublish(
+  store: Store,
+  archive: ArchiveInfo,
+  options: EnsureTreeOptions,
+  assertHeld: () => void,
+): Promise<{ tree: TreeManifest; ours: boolean }> {
   const { layout } = store;
   const staging = path.join(layout.tmp, tmpName('tree'));
   await fs.mkdir(staging, { recursive: true });
@@ -62,8 +87,8 @@ async function extractAndPublish(store: Store, archive: ArchiveInfo, options: En
     const result = await extractFromStore(store, archive, staging, options);
     const tree = await sealTree(staging, archive, result);
     assertHeld();
-    await publishDir(store, staging, archive.sha256);
-    return tree;
+    const winner = await publishDir(store, staging, archive.sha256);
+    return winner ? { tree: winner, ours: false } : { tree, ours: true };
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw mapFsError(err, 'unpacking an archive into the store');
@@ -130,19 +155,26 @@ async function sealTree(staging: string, archive: ArchiveInfo, result: ExtractRe
   return tree;
 }
 
-/** Atomic publish. A leftover without a valid `.tree.json` is moved aside first. */
-async function publishDir(store: Store, staging: string, sha256: string): Promise<void> {
+/**
+ * Atomic publish. Returns undefined when our staging folder became the tree,
+ * or the tree another process published first (only possible if our lock was
+ * lost): then our staging is discarded and ITS manifest, whose inodes are the
+ * ones on disk, is the one to use. A leftover without a valid `.tree.json` is
+ * moved aside first.
+ */
+async function publishDir(store: Store, staging: string, sha256: string): Promise<TreeManifest | undefined> {
   const target = treeDir(store.layout, sha256);
   for (let attempt = 0; ; attempt++) {
     try {
       await fs.rename(staging, target);
-      return;
+      return undefined;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt > 2) throw err;
-      if (await readTreeManifest(store.layout, sha256)) {
+      const winner = await readTreeManifest(store.layout, sha256);
+      if (winner) {
         await fs.rm(staging, { recursive: true, force: true });
-        return;
+        return winner;
       }
       await moveAside(store, sha256, 'incomplete');
     }
