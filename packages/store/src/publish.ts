@@ -124,18 +124,18 @@ function isBinary(relPath: string, binaries: readonly string[]): boolean {
 }
 
 /**
- * Makes every file read-only (a write through a worktree hardlink would change
- * the store for every worktree) and records the stat signature that later
- * links compare against, then writes `.tree.json` last.
+ * Files were written read-only (a write through a worktree hardlink would
+ * change the store for every worktree) with their stat signature taken at
+ * close; only declared binaries need a chmod here. `.tree.json` is written last.
  */
 async function sealTree(staging: string, archive: ArchiveInfo, result: ExtractResult): Promise<TreeManifest> {
   const { manifest } = result;
   const files = await mapPool(result.files, 32, async (f): Promise<TreeFileRecord> => {
+    if (!isBinary(f.path, manifest.binaries)) return { path: f.path, size: f.size, mode: 0o444, sha256: f.sha256, ino: f.ino, mtimeMs: f.mtimeMs };
     const abs = path.join(staging, f.path);
-    const mode = isBinary(f.path, manifest.binaries) ? 0o555 : 0o444;
-    await fs.chmod(abs, mode);
+    await fs.chmod(abs, 0o555);
     const st = await fs.stat(abs);
-    return { path: f.path, size: st.size, mode, sha256: f.sha256, ino: st.ino, mtimeMs: st.mtimeMs };
+    return { path: f.path, size: st.size, mode: 0o555, sha256: f.sha256, ino: st.ino, mtimeMs: st.mtimeMs };
   });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const tree: TreeManifest = {

@@ -264,7 +264,7 @@ describe('mode bits', () => {
     for (const p of ['ext/files', 'ext/files/suid', 'ext/files/sticky']) {
       expect(fs.statSync(path.join(dest, p)).mode & 0o7000, p).toBe(0);
     }
-    expect(fs.statSync(path.join(dest, 'ext/files/suid')).mode & 0o777).toBe(0o644 & ~process.umask());
+    expect(fs.statSync(path.join(dest, 'ext/files/suid')).mode & 0o777).toBe(0o444 & ~process.umask());
   });
 });
 

@@ -180,7 +180,9 @@ describe('extractArchive on a valid archive', () => {
     const written = fs.readFileSync(path.join(dest, 'ext/manifest.yaml'));
     expect(written.toString('utf8')).toBe(HEADER + text);
     const f = result.files[0];
-    expect(f).toEqual({ path: 'ext/manifest.yaml', size: written.length, sha256: sha256(written) });
+    const st = fs.statSync(path.join(dest, 'ext/manifest.yaml'));
+    // The stat signature is the file's own, taken after its last write.
+    expect(f).toEqual({ path: 'ext/manifest.yaml', size: written.length, sha256: sha256(written), ino: st.ino, mtimeMs: st.mtimeMs });
   });
 
   it('streams multi-MiB files and many files with correct hashes', async () => {
@@ -193,11 +195,15 @@ describe('extractArchive on a valid archive', () => {
     const archive = await writeArchive(root, 'big.tar.gz', buildExtensionArchive({ name: '@a/b', version: '2026.01.02.3', files }));
     const result = await extractArchive({ source: archive, dest });
     expect(result.files).toHaveLength(1002);
+    const bigStat = fs.statSync(path.join(dest, 'ext/files/big.bin'));
     expect(result.files.find((f) => f.path === 'ext/files/big.bin')).toEqual({
       path: 'ext/files/big.bin',
       size: big.length,
       sha256: sha256(big),
+      ino: bigStat.ino,
+      mtimeMs: bigStat.mtimeMs,
     });
+    expect(bigStat.mode & 0o777).toBe(0o444);
     expect(fs.readFileSync(path.join(dest, 'ext/models/m7/f507.ts'), 'utf8')).toBe('export const v507 = 507;\n');
   });
 
