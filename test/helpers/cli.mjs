@@ -60,9 +60,11 @@ export function runCli(args, { cwd = process.cwd(), env = {}, input, timeoutMs =
       } catch {
         json = undefined;
       }
+      // The --json error document is the last JSON line on stderr (notices such as lock waits may precede it).
       let errorJson;
+      const last = stderr.trim().split('\n').reverse().find((l) => l.startsWith('{'));
       try {
-        errorJson = stderr.trim().startsWith('{') ? JSON.parse(stderr.trim().split('\n').pop()) : undefined;
+        errorJson = last ? JSON.parse(last) : undefined;
       } catch {
         errorJson = undefined;
       }
