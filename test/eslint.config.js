@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'test/bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/cli/bundle/**', 'test/bench/results/**', 'test/bench/.tmp-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { WorktreeError } from './errors.js';
 import { readLockfile, writeLockfileAtomic } from './lockfile.js';
 import { removeJournal, type Journal } from './journal.js';
+import { readMaterialized, writeMaterialized } from './materialized.js';
 import type { RepoContext } from './repo.js';
 import { RepoPaths } from './safe-path.js';
 
@@ -31,7 +33,10 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
     }
   }
   for (const change of journal.changes) {
-    for (const orphan of change.orphans) await fs.rm(await paths.resolveChecked(orphan), { recursive: true, force: true });
+    for (const orphan of change.orphans) {
+      const abs = await insideOrUndefined(paths, orphan);
+      if (abs) await fs.rm(abs, { recursive: true, force: true });
+    }
   }
   for (const change of journal.changes) {
     for (const dir of change.pruneFrom) await pruneEmpty(paths, dir);
@@ -45,8 +50,28 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   }
   await fs.mkdir(path.dirname(repo.lockfilePath), { recursive: true });
   await writeLockfileAtomic(repo.lockfilePath, entries);
+  const materialized = await readMaterialized(repo.repoDir);
+  for (const change of journal.changes) {
+    if (change.entry?.checksum) materialized[change.name] = change.entry.checksum;
+    else if (change.entry === null) delete materialized[change.name];
+  }
+  await writeMaterialized(repo.repoDir, materialized);
   await fs.rm(stagingAbs, { recursive: true, force: true });
   await removeJournal(repo.repoDir);
+}
+
+/**
+ * An orphan that now leads outside the repository (a folder on its way was
+ * swapped for a symlink after planning) is left alone rather than thrown on:
+ * a throw here would fail every later command's recovery and wedge the worktree.
+ */
+async function insideOrUndefined(paths: RepoPaths, rel: string): Promise<string | undefined> {
+  try {
+    return await paths.resolveChecked(rel);
+  } catch (err) {
+    if (err instanceof WorktreeError && err.code === 'E_UNSAFE_LOCKFILE') return undefined;
+    throw err;
+  }
 }
 
 /** Folders pruning never removes, even when empty: the managed roots themselves. */

@@ -17,6 +17,8 @@ export type WorktreeErrorCode =
   | 'E_CONFIG'
   /** A store tree does not have the installed-form layout (a bug or a damaged store). */
   | 'E_TREE'
+  /** `--link-mode hardlink` and a file that cannot be hardlinked (another filesystem, link limit, refused). */
+  | 'E_LINK'
   /** A dependency chain that does not end (a cycle or a runaway depth). */
   | 'E_DEPENDENCY'
   | 'E_NOT_FOUND'

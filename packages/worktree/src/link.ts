@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { constants } from 'node:fs';
+import { WorktreeError } from './errors.js';
 
 export type LinkMode = 'auto' | 'hardlink' | 'copy';
 export type LinkMethod = 'hardlink' | 'reflink' | 'copy';
@@ -45,7 +46,7 @@ export class Linker {
         } else if (code === 'EMLINK') this.fallbacks.add('link-limit');
         else if (code === 'EPERM' || code === 'EACCES') this.fallbacks.add('permission');
         else throw err;
-        if (this.mode === 'hardlink') throw err;
+        if (this.mode === 'hardlink') throw hardlinkRefused(code, src, dest, err);
       }
     }
     const method = await this.copy(src, dest);
@@ -68,4 +69,20 @@ export class Linker {
     await fs.copyFile(src, dest, constants.COPYFILE_EXCL);
     return 'copy';
   }
+}
+
+/** `--link-mode hardlink` promised links only: say why one is impossible instead of a bare errno (E_INTERNAL). */
+function hardlinkRefused(code: string, src: string, dest: string, cause: unknown): WorktreeError {
+  const why =
+    code === 'EXDEV'
+      ? 'the store is on another filesystem than the repository'
+      : code === 'EMLINK'
+        ? `${src} has reached the filesystem's hardlink limit`
+        : `the filesystem refused to hardlink ${src} to ${dest} (${code})`;
+  return new WorktreeError(
+    'E_LINK',
+    `Cannot hardlink with --link-mode hardlink: ${why}.`,
+    "Use '--link-mode auto' (copies where links are impossible), or put SWAMP_STORE_DIR on the repository's filesystem.",
+    { cause },
+  );
 }

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readTreeManifest, type Store, type TreeManifest } from '@swamp-store/store';
@@ -45,7 +46,7 @@ export function isSkillDirPath(f: string): boolean {
 }
 
 async function walkFiles(root: string, rel: string, out: string[], skip: (rel: string) => boolean): Promise<void> {
-  let items: import('node:fs').Dirent[];
+  let items: Dirent[];
   try {
     items = await fs.readdir(path.join(root, rel), { withFileTypes: true });
   } catch {

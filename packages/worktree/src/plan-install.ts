@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
@@ -49,18 +50,26 @@ function claimedByOthers(entries: Record<string, LockEntry>, name: string): Set<
   return claimed;
 }
 
-/** Old placement: what the previously installed version put where, when its tree is still in the store. */
+/**
+ * Old placement: what the previously installed version put where, when its
+ * tree is still in the store. "Previously installed" is the lockfile's entry
+ * AND, when a `git checkout` changed the lockfile since, the tree this
+ * worktree really has on disk (materialized.json): both versions' files are
+ * ours to replace and, where the new version lacks them, to remove.
+ */
 async function previousFiles(ctx: TransactionContext, store: Store, name: string, old: LockEntry | undefined) {
-  const byTarget = new Map<string, TreeFileRecord>();
-  if (!old?.checksum) return { tree: undefined, byTarget };
-  const tree = await readTreeManifest(store.layout, old.checksum);
-  if (!tree) return { tree: undefined, byTarget };
-  const records = new Map(tree.files.map((f) => [f.path, f]));
-  for (const e of placementOf(ctx, name, tree).entries) {
-    const rec = records.get(e.treePath);
-    if (rec) byTarget.set(e.target, rec);
+  const byTarget = new Map<string, TreeFileRecord[]>();
+  const sums = new Set([old?.checksum, ctx.materialized[name]].filter((s): s is string => !!s));
+  for (const sum of sums) {
+    const tree = await readTreeManifest(store.layout, sum);
+    if (!tree) continue;
+    const records = new Map(tree.files.map((f) => [f.path, f]));
+    for (const e of placementOf(ctx, name, tree).entries) {
+      const rec = records.get(e.treePath);
+      if (rec) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), rec]);
+    }
   }
-  return { tree, byTarget };
+  return { byTarget };
 }
 
 /**
@@ -77,6 +86,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const previous = await previousFiles(ctx, opts.store, name, old);
   const claimed = claimedByOthers(ctx.entries, name);
   const tracked = new Set(old?.files ?? []);
+  const storeDev = (await fs.stat(treeDir)).dev;
   const stage: StagedFile[] = [];
   const edited: string[] = [];
 
@@ -86,10 +96,10 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     const abs = await ctx.paths.resolveChecked(e.target);
     const st = await lstatOrUndefined(abs);
     const isBundle = e.kind === 'bundle';
-    if (st?.isFile() && st.ino === rec.ino) continue;
+    if (st && isPristineLink(st, rec, storeDev)) continue;
     // Swamp's loader rewrites bundles in place: the same archive's bundle is already right.
     if (isBundle && st?.isFile() && old?.checksum === tree.sha256) continue;
-    if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, rec, previous.byTarget.get(e.target), tracked.has(e.target) || isUnderTrackedSkill(e.target, tracked), old, tree))) {
+    if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, storeDev, rec, previous.byTarget.get(e.target) ?? [], tracked.has(e.target) || isUnderTrackedSkill(e.target, tracked), old, tree))) {
       edited.push(e.target);
     }
     if (claimed.has(e.target) && !opts.force) edited.push(e.target);
@@ -140,21 +150,34 @@ function isUnderTrackedSkill(target: string, tracked: Set<string>): boolean {
   return false;
 }
 
+/**
+ * True when `st` IS the store file of `rec`, still as published. The device
+ * too: inode numbers repeat across filesystems (a store on tmpfs, copies in
+ * the worktree), so an inode match alone could skip a file of other content.
+ * Size and mtime too: an edit made in place through the hardlink changes the
+ * store's copy along with the worktree's, so the inode still matches; without
+ * this the next upgrade would discard that edit silently instead of refusing.
+ */
+function isPristineLink(st: Stats, rec: TreeFileRecord, storeDev: number): boolean {
+  return st.isFile() && st.dev === storeDev && st.ino === rec.ino && st.size === rec.size && st.mtimeMs === rec.mtimeMs;
+}
+
 async function isHandEdited(
   abs: string,
-  st: import('node:fs').Stats,
+  st: Stats,
+  storeDev: number,
   next: TreeFileRecord,
-  prev: TreeFileRecord | undefined,
+  prevs: TreeFileRecord[],
   tracked: boolean,
   old: LockEntry | undefined,
   tree: TreeManifest,
 ): Promise<boolean> {
   if (!st.isFile()) return true;
-  if (prev && st.ino === prev.ino) return false;
+  if (prevs.some((prev) => isPristineLink(st, prev, storeDev))) return false;
   const hash = await sha256File(abs);
-  if (hash === next.sha256 || (prev && hash === prev.sha256)) return false;
+  if (hash === next.sha256 || prevs.some((prev) => hash === prev.sha256)) return false;
   // The old tree is gone from the store: a tracked file of another version is taken as that version's.
-  if (!prev && tracked && old && old.version !== tree.version) return false;
+  if (prevs.length === 0 && tracked && old && old.version !== tree.version) return false;
   return true;
 }
 

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { Store } from '@swamp-store/store';
+import { readTreeManifest, type Store } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker } from './link.js';
-import { EXTENSION_SUBDIRS, extensionDir } from './placement.js';
+import { EXTENSION_SUBDIRS, extensionDir, placeTree } from './placement.js';
 import { isSkillDirPath, knownEntries } from './managed-files.js';
 import type { RepoContext } from './repo.js';
-import { runTransaction, type PlannedChange } from './transaction.js';
+import { runTransaction, type PlannedChange, type TransactionContext } from './transaction.js';
 
 export interface RemovedExtension {
   name: string;
@@ -36,7 +36,7 @@ export async function removeExtensions(repo: RepoContext, store: Store, names: r
     for (const name of new Set(names)) {
       const k = known.find((x) => x.name === name);
       if (!k) continue;
-      const targets = new Set([...k.entry.files, ...(k.placement?.entries.map((e) => e.target) ?? [])]);
+      const targets = new Set([...k.entry.files, ...(k.placement?.entries.map((e) => e.target) ?? []), ...(await checkedOutAwayTargets(ctx, store, name, k.entry.checksum))]);
       const gone = [...targets].filter((t) => !claimedByKept.has(t));
       // Skill folders go only when emptied of the files the store tree proves are ours (see plan-install).
       const orphans = gone.filter((t) => !isSkillDirPath(t)).sort();
@@ -50,4 +50,17 @@ export async function removeExtensions(repo: RepoContext, store: Store, names: r
     return plans;
   });
   return removed;
+}
+
+/**
+ * After a `git checkout` the lockfile may name another version than the one
+ * on disk; the files of the one on disk (materialized.json) are ours too, and
+ * rm removes them rather than leave them untracked.
+ */
+async function checkedOutAwayTargets(ctx: TransactionContext, store: Store, name: string, lockSum: string | undefined): Promise<string[]> {
+  const onDisk = ctx.materialized[name];
+  if (!onDisk || onDisk === lockSum) return [];
+  const tree = await readTreeManifest(store.layout, onDisk);
+  if (!tree) return [];
+  return placeTree({ name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: ctx.repo.skillsDirs }).entries.map((e) => e.target);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WorktreeError } from './errors.js';
-import { PULLED_DIR, SWAMP_DIR, isSafeRelativePath } from './placement.js';
+import { PULLED_DIR, SWAMP_DIR } from './placement.js';
 
 /** Everything a command needs to know about one repository, resolved once. */
 export interface RepoContext {

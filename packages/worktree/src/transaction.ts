@@ -4,9 +4,11 @@ import { withLock } from '@swamp-store/lock';
 import { registerRoot, type Store } from '@swamp-store/store';
 import { applyCommitted } from './commit.js';
 import { mapFsError } from './errors.js';
-import { newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
-import { readLockfile, type LockEntry } from './lockfile.js';
+import { STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
+import { readLockfile, sweepLockfileTemps, type LockEntry } from './lockfile.js';
 import type { LinkCounts, Linker } from './link.js';
+import { deadEvictionTombs, lockfileLockPath } from './lock-leftovers.js';
+import { readMaterialized, type Materialized } from './materialized.js';
 import type { RepoContext } from './repo.js';
 import { RepoPaths } from './safe-path.js';
 
@@ -29,19 +31,19 @@ export interface TransactionContext {
   repo: RepoContext;
   /** Read fresh inside the lock: never a snapshot taken before it. */
   entries: Record<string, LockEntry>;
+  /** Which tree's files are really on disk per extension (the lockfile may have been checked out since). */
+  materialized: Materialized;
   paths: RepoPaths;
 }
 
-/** The lock Swamp's own writer also takes (it creates this path exclusively), so the two exclude each other. */
-export function lockfileLockPath(repo: RepoContext): string {
-  return `${repo.lockfilePath}.lock`;
-}
+export { lockfileLockPath };
 
 /** Finishes or undoes a transaction a crashed process left behind. Call only under the lockfile lock. */
 export async function recoverInterrupted(repo: RepoContext): Promise<Journal | undefined> {
   const journal = await readJournal(repo.repoDir);
   if (!journal) {
     await sweepStaging(repo);
+    await sweepTemps(repo);
     return undefined;
   }
   if (journal.phase === 'commit') {
@@ -52,7 +54,23 @@ export async function recoverInterrupted(repo: RepoContext): Promise<Journal | u
     await removeJournal(repo.repoDir);
   }
   await sweepStaging(repo);
+  await sweepTemps(repo);
   return journal;
+}
+
+/**
+ * A kill between a temp file's creation and its rename leaves it behind: the
+ * lockfile's temp sits next to the committed lockfile (where `git status`
+ * shows it), the journal's and the materialized record's in our state folder.
+ * Under the lockfile lock no live writer can own one, so every one found is a
+ * dead transaction's. Likewise a dead waiter's lock-eviction tomb.
+ */
+async function sweepTemps(repo: RepoContext): Promise<void> {
+  await sweepLockfileTemps(repo.lockfilePath);
+  for (const tomb of await deadEvictionTombs(repo)) await fs.rm(tomb, { recursive: true, force: true });
+  const stateDir = path.join(repo.repoDir, STATE_DIR);
+  const names = await fs.readdir(stateDir).catch(() => [] as string[]);
+  for (const n of names) if (/^(journal|materialized)\.json\..+\.tmp$/.test(n)) await fs.rm(path.join(stateDir, n), { force: true });
 }
 
 /** Staging folders with no journal pointing at them belong to transactions that never reached the journal write. */
@@ -77,8 +95,10 @@ export async function runTransaction(
     await recoverInterrupted(repo);
     const { entries } = await readLockfile(repo.lockfilePath);
     const paths = await RepoPaths.open(repo.repoDir);
-    const planned = await plan({ repo, entries, paths });
+    const materialized = await readMaterialized(repo.repoDir);
+    const planned = await plan({ repo, entries, paths, materialized });
     if (planned.length === 0) return planned;
+    await assertPathsInside(paths, planned);
     const journal = newJournal(planned.map((p) => p.change));
     try {
       await writeJournal(repo.repoDir, journal);
@@ -97,6 +117,16 @@ export async function runTransaction(
     await registerRoot(store, { repoDir: repo.repoDir, lockfilePath: repo.lockfilePath });
     return planned;
   });
+}
+
+/**
+ * Orphans come from the lockfile, which is hostile input: a listed path may run
+ * through a symlinked folder that leaves the repository. Refuse it now, while
+ * nothing has changed; found only while applying a committed journal, the
+ * refusal would repeat on every later command's recovery and wedge the worktree.
+ */
+async function assertPathsInside(paths: RepoPaths, planned: PlannedChange[]): Promise<void> {
+  for (const p of planned) for (const rel of [...p.change.orphans, ...p.change.moves]) await paths.resolveChecked(rel);
 }
 
 async function stageFiles(paths: RepoPaths, stagingRel: string, planned: PlannedChange[], linker: Linker): Promise<void> {

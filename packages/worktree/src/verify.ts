@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { checkTreeFast, sha256File, type Store } from '@swamp-store/store';
+import { checkTreeFast, sha256File, treeDir, type Store } from '@swamp-store/store';
 import { readLockfile } from './lockfile.js';
 import { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
 import { extensionDir } from './placement.js';
@@ -49,6 +49,8 @@ async function verifyEntry(repo: RepoContext, store: Store, k: KnownEntry): Prom
     return problems;
   }
   const tampered = new Set((await checkTreeFast(store.layout, k.tree)).map((p) => p.path));
+  // Inode numbers repeat across filesystems (store on tmpfs, copies here): an inode match counts only on the store's device.
+  const storeDev = (await fs.stat(treeDir(store.layout, k.tree.sha256))).dev;
   const records = new Map(k.tree.files.map((f) => [f.path, f]));
   for (const e of k.placement.entries) {
     const rec = records.get(e.treePath);
@@ -62,7 +64,7 @@ async function verifyEntry(repo: RepoContext, store: Store, k: KnownEntry): Prom
       problems.push({ name: k.name, path: e.target, problem: 'modified' });
       continue;
     }
-    if (st.ino === rec.ino && !tampered.has(e.treePath)) continue;
+    if (st.dev === storeDev && st.ino === rec.ino && !tampered.has(e.treePath)) continue;
     if (st.size !== rec.size || (await sha256File(path.join(repo.repoDir, e.target))) !== rec.sha256) {
       problems.push({ name: k.name, path: e.target, problem: 'modified' });
     }
