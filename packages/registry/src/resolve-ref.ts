@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ingest, readTreeManifest, sha256File, type Store } from '@swamp-store/store';
+import { ingest, isArchiveMissing, readTreeManifest, sha256File, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { fetchFromRegistry } from './fetch-archive.js';
@@ -62,7 +62,9 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
       // and when its tree is published the bytes are not needed (the caller re-resolves
       // if the tree vanishes before it is pinned).
       const sha256 = await sha256File(kind.path).catch(() => undefined);
-      if (sha256 && (await readTreeManifest(opts.store.layout, sha256))) return { sha256, downloaded: false, verified: true, serverUrl: '' };
+      if (sha256 && (await readTreeManifest(opts.store.layout, sha256)) && !(await isArchiveMissing(opts.store, sha256))) {
+        return { sha256, downloaded: false, verified: true, serverUrl: '' };
+      }
       const info = await ingest(opts.store, kind.path, { sourceKey: `file:${kind.path}` });
       return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '' };
     }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { lazyCacache as cacache, lazySsri as ssri } from './lazy.js';
 import { StoreError, mapFsError } from './errors.js';
+import { clearArchiveMissing } from './archive-missing.js';
 import { ensureLayout, type Store } from './store.js';
 
 /** What the store knows about one archive's bytes. */
@@ -110,6 +111,7 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
   const info: ArchiveInfo = { sha256, integrity: parsed.toString(), size, name: opts.name, version: opts.version };
   await (await cacache()).index.insert(store.layout.cas, sha256Key(sha256), info.integrity, { metadata: { ...metadata, sha256 }, size });
   if (opts.name && opts.version) await recordVersion(store, opts.name, opts.version, info);
+  await clearArchiveMissing(store, sha256);
   return info;
 }
 

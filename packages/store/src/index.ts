@@ -24,3 +24,4 @@ export { parseManifest, parseDependency, type ExtensionManifest } from './manife
 export type { ExtractLimits, ExtractOptions, ExtractResult, ExtractedFile } from './extract/index.js';
 export { extractArchive } from './extract-lazy.js';
 export * from './gc/index.js';
+export { isArchiveMissing, markArchiveMissing } from './archive-missing.js';

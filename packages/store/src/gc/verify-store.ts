@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { lazyCacache as cacache } from '../lazy.js';
 import { ensureTree } from '../publish.js';
+import { markArchiveMissing } from '../archive-missing.js';
 import { moveAside } from '../quarantine.js';
 import { ensureLayout, type Store } from '../store.js';
 import { beginPins } from '../temp-roots.js';
@@ -108,6 +109,8 @@ export async function verifyStore(store: Store, opts: VerifyStoreOptions = {}): 
       for (const a of archives.filter((x) => badArchives.has(x.sha256))) {
         const moved = await takeArchiveOut(store, a);
         if (moved) await removeWritable(moved);
+        // Its tree may stay: the next pull must bring the archive back rather than skip ingesting it.
+        await markArchiveMissing(store, a.sha256);
         repaired.add(a.sha256);
       }
       const goodArchive = new Set(archives.filter((a) => !badArchives.has(a.sha256)).map((a) => a.sha256));
