@@ -101,7 +101,7 @@ export async function runWorkload(opts = {}) {
       if (op === 'verify' && res.code === 1 && res.json && !res.errorJson) continue;
       const code = res.errorJson?.code;
       if (code && EXPECTED[op]?.has(code)) continue;
-      stats.failures.push({ i, op, args: args.join(' '), code: res.code, error: res.errorJson ?? res.stderr.slice(0, 400) });
+      stats.failures.push({ i, op, args: args.join(' '), code: res.code, error: res.errorJson ?? res.stderr.slice(-600) });
       log(`FAIL op ${i} ${op}: ${res.errorJson?.code ?? res.code} ${res.errorJson?.error ?? res.stderr.slice(0, 200)}`);
     }
   };

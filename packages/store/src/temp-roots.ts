@@ -50,7 +50,17 @@ export async function beginPins(store: Store, command = process.argv.slice(1).jo
       const fresh = sha256s.filter((d) => !record.digests.includes(d));
       if (fresh.length === 0 || released) return;
       record.digests.push(...fresh);
-      await withLock(gcLockPath(store.layout), () => writeRecord(file, record));
+      // Writing the record is idempotent, so a lock found compromised (a rare race among
+      // waiters evicting a SIGKILLed holder) is simply taken again: once a write completes
+      // under a lock that held, gc either saw the pin or finished before we look.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withLock(gcLockPath(store.layout), () => writeRecord(file, record));
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'E_LOCK_COMPROMISED' || attempt >= 3) throw err;
+        }
+      }
     },
     async release() {
       released = true;
