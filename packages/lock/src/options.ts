@@ -3,7 +3,7 @@ import type { LockWaitReporter } from './wait-reporter.js';
 export interface LockOptions {
   /** Longest wait for the lock; default SWAMP_STORE_LOCK_TIMEOUT_MS, else 60000. 0 means one attempt; Infinity waits forever. */
   timeoutMs?: number;
-  /** A lock not refreshed for this long is taken over; default 10000, at least 2000 (proper-lockfile's floor). */
+  /** A lock not refreshed for this long is taken over; default 8000, at least 2000 (proper-lockfile's floor). */
   staleMs?: number;
   /** How often the holder refreshes the lock; default staleMs / 2, within [1000, staleMs / 2]. */
   updateMs?: number;
@@ -14,7 +14,12 @@ export interface LockOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_STALE_MS = 10_000;
+/**
+ * 8 s, not proper-lockfile's 10 s: a holder killed before it wrote its holder
+ * info can only be judged by staleness, and takeover (stale threshold plus one
+ * backoff step) must still complete within the 10 s we promise.
+ */
+export const DEFAULT_STALE_MS = 8_000;
 export const MIN_STALE_MS = 2_000;
 export const MIN_UPDATE_MS = 1_000;
 export const WAIT_REPORT_AFTER_MS = 1_000;
