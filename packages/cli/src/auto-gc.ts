@@ -3,6 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '@swamp-store/store';
+import { autoGcEnabled } from './auto-gc-env.js';
+
+export { AUTO_GC_ENV, autoGcEnabled } from './auto-gc-env.js';
 
 /**
  * Automatic gc, like Cargo's: off by default; `SWAMP_STORE_AUTO_GC=1` turns it
@@ -10,14 +13,9 @@ import type { Store } from '@swamp-store/store';
  * the lock, a DETACHED `swamp-store cache gc --yes --json` starts with its
  * output discarded: the pull has already printed its result and exits at once.
  */
-export const AUTO_GC_ENV = 'SWAMP_STORE_AUTO_GC';
 export const AUTO_GC_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** In `state/`: its mtime is when the last automatic gc started. */
 export const AUTO_GC_STAMP = 'last-auto-gc';
-
-export function autoGcEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(1|true|yes|on)$/i.test(env[AUTO_GC_ENV]?.trim() ?? '');
-}
 
 async function startedRecently(stamp: string, now: number): Promise<boolean> {
   try {

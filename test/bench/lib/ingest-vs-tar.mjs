@@ -103,9 +103,16 @@ export async function compareWithTar({ name, archives, runs, workDir, log, deadl
     bytes: archives.reduce((n, a) => n + a.bytes, 0),
     gzBytes: archives.reduce((n, a) => n + a.gzBytes, 0),
     runs: ours.length,
+    unit: 'ms',
     oursMs: oursS.median,
     tarMs: tarS?.median ?? null,
+    // The columns every row of the table shares (lib/compare.mjs row()).
+    ours: oursS.median,
+    baselineName: 'tar -xzf (ours in-process)',
+    baseline: tarS?.median ?? null,
     ratio: tarS ? ratio(oursS.median, tarS.median) : null,
+    target: null,
+    met: null,
     detail: { ours: oursS, ingest: summarize(ingestTimes), ensureTree: summarize(ensureTimes), tar: tarS ?? null },
   };
 }

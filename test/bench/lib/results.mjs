@@ -32,3 +32,11 @@ export function writeResults(run, file = path.join(RESULTS_DIR, 'latest.json')) 
   fs.renameSync(tmp, file);
   return file;
 }
+
+/** This run alone (not merged), as results/bench-<start time>.json: a record to compare later runs with. */
+export function writeDatedCopy(run, dir = RESULTS_DIR) {
+  const file = path.join(dir, `bench-${run.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+  return file;
+}

@@ -11,6 +11,7 @@ export default {
   name: 'corpus',
   description: `ingest + ensureTree vs tar -xzf: corpus median, p90, max, and ${CORPUS_SIZE} corpus-shaped extensions`,
   defaultRuns: 7,
+  heavy: true,
   async run({ runs, workDir, log, deadline }) {
     const dir = path.join(workDir, 'corpus-archives');
     // generateCorpus puts the median, p90 and max shapes first.

@@ -9,6 +9,7 @@ export default {
   name: 'huge',
   description: `ingest + ensureTree vs tar -xzf: one ${FILES.toLocaleString('en')}-file archive`,
   defaultRuns: 5,
+  heavy: true,
   async run({ runs, workDir, log, deadline }) {
     const archive = prepareArchive(path.join(workDir, 'huge-archive'), 'huge', generateHugeExtension(FILES));
     return [await compareWithTar({ name: 'huge 10k files', archives: [archive], runs, workDir, log, deadline })];

@@ -1,4 +1,5 @@
 import type { LinkMode } from '@swamp-store/worktree';
+import { autoGcEnabled } from '../auto-gc-env.js';
 import { CliError } from '../errors.js';
 import { openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
@@ -38,7 +39,9 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
   });
   reportInstalled(out, repo, results, 'Pulled');
   // After the result is printed: starts a detached gc at most once a day when SWAMP_STORE_AUTO_GC=1 (auto-gc.ts).
-  const { maybeStartAutoGc } = await import('../auto-gc.js');
-  await maybeStartAutoGc(store);
+  if (autoGcEnabled()) {
+    const { maybeStartAutoGc } = await import('../auto-gc.js');
+    await maybeStartAutoGc(store);
+  }
   return 0;
 }
