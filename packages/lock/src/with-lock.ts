@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { acquire } from './acquire.js';
 import type { HeldLock, LockContext } from './acquire.js';
 import { LockError } from './errors.js';
@@ -17,8 +18,63 @@ export async function withLock<T>(
   fn: (ctx: LockContext) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const held = await acquire(lockPath, resolveOptions(options));
-  return runHeld(held, fn);
+  const resolved = resolveOptions(options);
+  const started = Date.now();
+  const leave = await queueInProcess(path.resolve(lockPath), resolved.timeoutMs, options.signal);
+  try {
+    const held = await acquire(lockPath, { ...resolved, timeoutMs: Math.max(0, resolved.timeoutMs - (Date.now() - started)) });
+    return await runHeld(held, fn);
+  } finally {
+    leave();
+  }
+}
+
+/** Per lock path, the tail of this process's queue of callers. */
+const queues = new Map<string, Promise<void>>();
+
+/**
+ * Callers in ONE process take their turn in order instead of polling the lock
+ * against each other with backoff: a pull of 100 refs runs 100 transactions on
+ * one lockfile lock, and polling let some starve into the timeout. Time spent
+ * queued counts toward the timeout. Returns the function that ends our turn.
+ */
+async function queueInProcess(key: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<() => void> {
+  const before = queues.get(key) ?? Promise.resolve();
+  let endTurn!: () => void;
+  const turn = new Promise<void>((resolve) => (endTurn = resolve));
+  const tail = before.then(() => turn);
+  queues.set(key, tail);
+  const leave = (): void => {
+    endTurn();
+    if (queues.get(key) === tail) queues.delete(key);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      before,
+      new Promise<never>((_, reject) => {
+        if (timeoutMs <= 2 ** 31 - 1) {
+          timer = setTimeout(
+            () => reject(new LockError('E_LOCK_TIMEOUT', `Timed out after ${(timeoutMs / 1000).toFixed(1)} s waiting for the lock ${key}, held by this same process.`, 'Try again; if it persists, report it as a bug.')),
+            timeoutMs,
+          );
+        }
+        if (signal) {
+          onAbort = () => reject(signal.reason);
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        }
+      }),
+    ]);
+  } catch (err) {
+    leave();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+  return leave;
 }
 
 export type TryLockOptions = Pick<LockOptions, 'staleMs' | 'updateMs' | 'signal'>;
