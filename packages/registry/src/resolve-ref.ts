@@ -1,20 +1,12 @@
 import path from 'node:path';
-import { ingest, isArchiveMissing, readTreeManifest, sha256File, type Store } from '@swamp-store/store';
+import { ingest, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { fetchFromRegistry } from './fetch-archive.js';
 import type { Channel } from './versions.js';
 
-/** What the worktree needs to know about a ref once its bytes are in the store (structurally the worktree's ResolvedArchive). */
-export interface ResolvedRef {
-  sha256: string;
-  name?: string | undefined;
-  version?: string | undefined;
-  downloaded: boolean;
-  verified: boolean;
-  serverUrl: string;
-  channel?: 'beta' | 'rc' | 'stable' | undefined;
-}
+/** A resolved ref: the store's ResolvedArchive (kept as an alias for this package's callers). */
+export type ResolvedRef = ResolvedArchive;
 
 export type RefKind = { kind: 'name'; name: string; version?: string } | { kind: 'url'; url: URL } | { kind: 'path'; path: string };
 

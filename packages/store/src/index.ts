@@ -25,3 +25,4 @@ export type { ExtractLimits, ExtractOptions, ExtractResult, ExtractedFile } from
 export { extractArchive } from './extract-lazy.js';
 export * from './gc/index.js';
 export { isArchiveMissing, markArchiveMissing } from './archive-missing.js';
+export type { ResolvedArchive } from './resolved-archive.js';

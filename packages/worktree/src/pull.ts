@@ -1,22 +1,11 @@
-import { beginPins, ensurePristineTree, parseDependency, touchTree, type Pins, type PristineTreeResult, type Store, type TreeStatus } from '@swamp-store/store';
+import { beginPins, ensurePristineTree, parseDependency, touchTree, type Pins, type PristineTreeResult, type ResolvedArchive, type Store, type TreeStatus } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker, type FallbackReason, type LinkCounts, type LinkMode } from './link.js';
 import { placedFileCount, planInstall } from './plan-install.js';
 import type { RepoContext } from './repo.js';
 import { runTransaction } from './transaction.js';
 
-/** Where an archive came from once a ref is resolved and its bytes are in the store. */
-export interface ResolvedArchive {
-  sha256: string;
-  /** Known before extraction for registry refs; checked against the manifest. */
-  name?: string | undefined;
-  version?: string | undefined;
-  downloaded: boolean;
-  /** False when the registry had no checksum to check the bytes against. */
-  verified: boolean;
-  serverUrl: string;
-  channel?: 'beta' | 'rc' | 'stable' | undefined;
-}
+export type { ResolvedArchive };
 
 /**
  * Turns a ref (`@scope/name[@version]`, a path, a URL) into archive bytes in

@@ -1,0 +1,18 @@
+/**
+ * Where an archive came from once a ref is resolved and its bytes are in the
+ * store. Defined here, in the package both the registry (which produces it)
+ * and the worktree (which consumes it) depend on, so the two cannot drift.
+ */
+export interface ResolvedArchive {
+  sha256: string;
+  /** Known before extraction for registry refs; checked against the manifest. */
+  name?: string | undefined;
+  version?: string | undefined;
+  /** True only when this process fetched the bytes over the network. */
+  downloaded: boolean;
+  /** False when no published checksum was available to check the bytes against. */
+  verified: boolean;
+  /** The registry base URL (the lockfile's serverUrl); empty for local archives and URLs. */
+  serverUrl: string;
+  channel?: 'beta' | 'rc' | 'stable' | undefined;
+}
