@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { mapPool } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { readLockfile, writeLockfileAtomic } from './lockfile.js';
 import { removeJournal, type Journal } from './journal.js';
@@ -16,22 +17,26 @@ import { RepoPaths } from './safe-path.js';
 export async function applyCommitted(repo: RepoContext, journal: Journal): Promise<void> {
   const paths = await RepoPaths.open(repo.repoDir);
   const stagingAbs = paths.resolve(journal.staging);
-  for (const change of journal.changes) {
-    for (const target of change.moves) {
-      const dest = await paths.resolveChecked(target);
-      await fs.mkdir(path.dirname(dest), { recursive: true });
-      try {
+  // Folders first (each once), then the renames with a few in flight: one
+  // sequential await per file made a 10,000-file install take seconds.
+  const moves = journal.changes.flatMap((c) => c.moves);
+  const dests = new Map<string, string>();
+  for (const target of moves) dests.set(target, await paths.resolveChecked(target));
+  const parents = [...new Set([...dests.values()].map((d) => path.dirname(d)))].sort();
+  for (const dir of parents) await fs.mkdir(dir, { recursive: true });
+  await mapPool(moves, 32, async (target) => {
+    const dest = dests.get(target) as string;
+    try {
+      await fs.rename(path.join(stagingAbs, target), dest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return; // moved before the crash
+      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
+        await fs.rm(dest, { recursive: true, force: true });
         await fs.rename(path.join(stagingAbs, target), dest);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') continue; // moved before the crash
-        if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
-          await fs.rm(dest, { recursive: true, force: true });
-          await fs.rename(path.join(stagingAbs, target), dest);
-        } else throw err;
-      }
+      } else throw err;
     }
-  }
+  });
   for (const change of journal.changes) {
     for (const orphan of change.orphans) {
       const abs = await insideOrUndefined(paths, orphan);

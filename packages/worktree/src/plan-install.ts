@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
+import { mapPool, readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import type { JournalChange } from './journal.js';
@@ -90,22 +90,29 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const stage: StagedFile[] = [];
   const edited: string[] = [];
 
-  for (const e of placement.entries) {
+  // One lstat (and rarely a hash) per file, a few in flight; results keep placement order.
+  const decisions = await mapPool(placement.entries, 32, async (e): Promise<{ stage?: StagedFile; edited: string[] }> => {
     const rec = records.get(e.treePath);
     if (!rec) throw new WorktreeError('E_TREE', `Store tree ${tree.sha256} lists no record for ${e.treePath}.`, "Run 'swamp-store cache verify --repair'.");
     const abs = await ctx.paths.resolveChecked(e.target);
     const st = await lstatOrUndefined(abs);
     const isBundle = e.kind === 'bundle';
-    if (st && isPristineLink(st, rec, storeDev)) continue;
+    if (st && isPristineLink(st, rec, storeDev)) return { edited: [] };
     // Swamp's loader rewrites bundles in place: the same archive's bundle is already right.
-    if (isBundle && st?.isFile() && old?.checksum === tree.sha256) continue;
+    if (isBundle && st?.isFile() && old?.checksum === tree.sha256) return { edited: [] };
+    const edits: string[] = [];
     if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, storeDev, rec, previous.byTarget.get(e.target) ?? [], tracked.has(e.target) || isUnderTrackedSkill(e.target, tracked), old, tree))) {
-      edited.push(e.target);
+      edits.push(e.target);
     }
-    if (claimed.has(e.target) && !opts.force) edited.push(e.target);
+    if (claimed.has(e.target) && !opts.force) edits.push(e.target);
     const isManifest = e.treePath === 'ext/manifest.yaml';
-    stage.push({ source: path.join(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 });
+    return { stage: { source: path.join(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 }, edited: edits };
+  });
+  for (const d of decisions) {
+    if (d.stage) stage.push(d.stage);
+    edited.push(...d.edited);
   }
+
   if (edited.length > 0) {
     const shown = edited.slice(0, 10).join(', ') + (edited.length > 10 ? `, and ${edited.length - 10} more` : '');
     throw new WorktreeError(

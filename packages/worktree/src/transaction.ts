@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
-import { registerRoot, type Store } from '@swamp-store/store';
+import { mapPool, registerRoot, type Store } from '@swamp-store/store';
 import { applyCommitted } from './commit.js';
 import { mapFsError } from './errors.js';
 import { STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
@@ -135,14 +135,16 @@ async function stageFiles(paths: RepoPaths, stagingRel: string, planned: Planned
   for (const plan of planned) {
     const before = { ...linker.counts };
     for (const file of plan.stage) {
-      const dest = path.join(stagingAbs, file.target);
-      const dir = path.dirname(dest);
+      const dir = path.dirname(path.join(stagingAbs, file.target));
       if (!made.has(dir)) {
         await fs.mkdir(dir, { recursive: true });
         made.add(dir);
       }
-      await linker.place(file.source, dest, { privateCopy: file.privateCopy, copyMode: file.copyMode });
     }
+    // Links with a few in flight: the syscalls overlap in the thread pool instead of one await each.
+    await mapPool(plan.stage, 32, (file) =>
+      linker.place(file.source, path.join(stagingAbs, file.target), { privateCopy: file.privateCopy, copyMode: file.copyMode }),
+    );
     plan.linked = {
       hardlink: linker.counts.hardlink - before.hardlink,
       reflink: linker.counts.reflink - before.reflink,
