@@ -40,9 +40,13 @@ export function treeManifestPath(layout: StoreLayout, sha256: string): string {
   return path.join(treeDir(layout, sha256), TREE_MANIFEST);
 }
 
-/** A relative path we may join onto a tree or worktree: no absolute, no `..`, no backslash or NUL. */
+/**
+ * A relative path we may join onto a tree or worktree: no absolute or drive
+ * path, no `.`/`..`/empty segment, no backslash (a separator on Windows, so a
+ * way around the `..` check) and no NUL. The worktree's placement uses it too.
+ */
 export function isSafeRelativePath(p: string): boolean {
-  if (!p || p.startsWith('/') || p.includes('\\') || p.includes('\0')) return false;
+  if (!p || p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.includes('\\') || p.includes('\0')) return false;
   return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 

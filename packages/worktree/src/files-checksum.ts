@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { sha256File } from '@swamp-store/store';
 
 /**
  * Swamp's `filesChecksum`: one SHA-256 over the installed files of an
@@ -61,12 +61,6 @@ export function filesChecksumOfTree(treeFiles: readonly { path: string; sha256: 
     .filter((f) => f.path.startsWith('ext/'))
     .map((f) => ({ relPath: f.path.slice('ext/'.length), sha256: f.sha256 }));
   return filesChecksum(ext, opts);
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

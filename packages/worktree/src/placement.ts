@@ -1,4 +1,5 @@
 import { fnv1a32Hex } from './fnv.js';
+import { isSafeRelativePath as isSafeTreePath } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 
 /**
@@ -47,15 +48,9 @@ export function assertExtensionName(name: string): void {
   }
 }
 
-/**
- * A relative path we may join onto the repository: no absolute or drive path,
- * no `.`/`..`/empty segment, no backslash (a separator on Windows, so a way
- * around the `..` check) and no NUL.
- */
+/** The store's rule for a relative path we may join onto the repository (no absolute, drive, `.`, `..`, empty segment, backslash or NUL), for values of unknown type. */
 export function isSafeRelativePath(p: unknown): p is string {
-  if (typeof p !== 'string' || p === '' || p.startsWith('/') || /^[A-Za-z]:/.test(p)) return false;
-  if (p.includes('\\') || p.includes('\0')) return false;
-  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+  return typeof p === 'string' && isSafeTreePath(p);
 }
 
 /** `.swamp/pulled-extensions/<name>`: the scoped name is used literally as nested directories. */
