@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { lazyCacache as cacache, lazySsri as ssri } from './lazy.js';
@@ -52,6 +53,22 @@ function tmpPrefix(): string {
   return `${os.hostname()}-${process.pid}`;
 }
 
+/** Ingests running in this process: they all share this process's temp-file prefix. */
+let ingestsInFlight = 0;
+
+/**
+ * cacache removes its temp file after a failed write, but asynchronously: the
+ * error can reach us first, and a SIGKILL right then would leave the file for
+ * gc. When no other ingest of this process is running, every temp file with
+ * our prefix is this failed ingest's, so remove it before reporting the error.
+ */
+async function removeOwnTempFiles(store: Store): Promise<void> {
+  if (ingestsInFlight !== 1) return;
+  const dir = path.join(store.layout.cas, 'tmp');
+  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(`${tmpPrefix()}-`)).map((n) => fs.promises.rm(path.join(dir, n), { force: true })));
+}
+
 function expectedIntegrity(opts: IngestOptions): string | undefined {
   if (opts.expectedIntegrity) return opts.expectedIntegrity;
   if (opts.expectedSha256) {
@@ -86,9 +103,11 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
   let size = 0;
   put.on('integrity', (i: unknown) => (sri = String(i)));
   put.on('size', (s: number) => (size = s));
+  ingestsInFlight++;
   try {
     await pipeline(input, put);
   } catch (err) {
+    await removeOwnTempFiles(store);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EINTEGRITY') {
       throw new StoreError(
@@ -102,6 +121,8 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
       throw new StoreError('E_NOT_FOUND', `Archive ${source} does not exist.`, 'Check the path and try again.', { cause: err });
     }
     throw mapFsError(err, 'writing an archive into the store');
+  } finally {
+    ingestsInFlight--;
   }
   if (!sri) throw new StoreError('E_STORE', 'The store did not report the archive integrity.');
   const parsed = (await ssri()).parse(sri);
