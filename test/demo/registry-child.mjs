@@ -51,8 +51,8 @@ export function startRegistryChild({ bin, dir, env, startTimeoutMs = 20_000 }) {
       clearTimeout(timer);
       const lines = log.split('\n').filter(Boolean);
       return {
-        archiveDownloads: lines.filter((l) => /^GET \/files\/[0-9a-f]{64}\.tar\.gz$/.test(l)).length,
-        apiRequests: lines.filter((l) => /^GET \/api\/v1\//.test(l)).length,
+        archiveDownloads: lines.filter((l) => /^GET \/files\/[0-9a-f]{64}\.tar\.gz 200 /.test(l)).length,
+        apiRequests: lines.filter((l) => /^GET \/api\/v1\/\S* \d{3} /.test(l)).length,
       };
     },
   };

@@ -18,5 +18,5 @@ export interface CliResult {
 }
 export function runCli(
   args: string[],
-  opts?: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void },
+  opts?: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; prefix?: string[] },
 ): Promise<CliResult>;

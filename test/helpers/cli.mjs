@@ -37,10 +37,12 @@ export function makeRepo(dir, { tools, modelsDir, git = true } = {}) {
  * Runs the CLI; resolves with {code, signal, stdout, stderr, json, ms}. `json` is
  * stdout parsed when it is JSON. Never rejects on a non-zero exit.
  */
-export function runCli(args, { cwd = process.cwd(), env = {}, input, timeoutMs = 120_000, onSpawn } = {}) {
+export function runCli(args, { cwd = process.cwd(), env = {}, input, timeoutMs = 120_000, onSpawn, prefix = [] } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // `prefix`: a command that runs node, e.g. ['setpriv', '--reuid', '65534', ...] to run as another user.
+    const [cmd, ...cmdArgs] = [...prefix, process.execPath, BIN, ...args];
+    const child = spawn(cmd, cmdArgs, {
       cwd,
       env: { ...process.env, CI: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

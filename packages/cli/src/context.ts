@@ -1,11 +1,34 @@
 import type { Store } from '@swamp-store/store';
 import type { RepoContext } from '@swamp-store/worktree';
 import type { CommandOptions } from './main.js';
+import path from 'node:path';
+import { CliError } from './errors.js';
+import { noteStoreRoot } from './store-errors.js';
 
-/** The store named by SWAMP_STORE_DIR or the per-user default. */
+/**
+ * The store folder: SWAMP_STORE_DIR (absolute: a relative one would silently
+ * make a separate store in every working folder) or the per-user default.
+ */
+export async function storeRootFromEnv(): Promise<string> {
+  const dir = process.env.SWAMP_STORE_DIR;
+  if (dir && !path.isAbsolute(dir)) {
+    throw new CliError('E_USAGE', `SWAMP_STORE_DIR must be an absolute path, not '${dir}'.`, `Use an absolute path, e.g. SWAMP_STORE_DIR="$PWD/${dir}", or unset it for the per-user default.`);
+  }
+  const { defaultStoreRoot } = await import('@swamp-store/store');
+  const root = defaultStoreRoot(process.env);
+  noteStoreRoot(root);
+  return root;
+}
+
+/**
+ * The store, looked at first: a folder that cannot be used is E_STORE (never an
+ * empty store), and one this user cannot write serves what it holds read-only.
+ */
 export async function openStoreFromEnv(): Promise<Store> {
-  const { openStore } = await import('@swamp-store/store');
-  return openStore({ env: process.env });
+  const root = await storeRootFromEnv();
+  const { openStore, probeStore } = await import('@swamp-store/store');
+  const access = await probeStore(root);
+  return openStore({ root, readOnly: access === 'read-only' });
 }
 
 /** The repository: --repo-dir, else SWAMP_REPO_DIR, else found from the working directory. */

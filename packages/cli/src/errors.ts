@@ -1,3 +1,5 @@
+import { storeFsError } from './store-errors.js';
+
 /** Errors the CLI itself raises (bad arguments, refusals). Other packages' errors keep their own classes. */
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -40,5 +42,11 @@ export function toCoded(err: unknown): CodedError {
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') {
     return { code: 'E_NO_SPACE', message: `No space left on device: ${message}`, remedy: "Free some space (try 'swamp-store cache gc') and run the command again." };
   }
-  return { code: 'E_INTERNAL', message: `${message}${errno}` };
+  const inStore = storeFsError(err);
+  if (inStore) return inStore;
+  return {
+    code: 'E_INTERNAL',
+    message: `${message}${errno}`,
+    remedy: 'This is a bug in swamp-store: run the command again with SWAMP_STORE_DEBUG=1 to see where it failed, and report that output.',
+  };
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
+import { installFatalHandlers } from './fatal.js';
 import { Output } from './output.js';
 import { VERSION } from './version.js';
 
@@ -120,7 +121,7 @@ function build(): Command {
     .addOption(json())
     .action(action(commands.cacheVerify));
   cache.command('ls').description('list trees, archives and roots with logical vs physical bytes').addOption(json()).action(action(commands.ls));
-  cache.command('path').description('print the store directory').action(action(commands.path));
+  cache.command('path').description('print the store directory').addOption(json()).action(action(commands.path));
 
   const registry = program.command('registry').description('a local registry server');
   registry
@@ -130,6 +131,7 @@ function build(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '0')
     .option('--log', 'print one line per request on stderr')
+    .addOption(json())
     .action(action(commands.serve));
   return program;
 }
@@ -137,8 +139,9 @@ function build(): Command {
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   exitCode = EXIT.ok;
-  const program = build();
   const json = wantsJson(argv);
+  installFatalHandlers(json);
+  const program = build();
   if (json) program.configureOutput({ writeErr: () => undefined });
   for (const sub of program.commands.flatMap((c) => [c, ...c.commands])) {
     sub.exitOverride();

@@ -1,4 +1,4 @@
-import { exitCodeFor, toCoded } from './errors.js';
+import { reportError } from './fatal.js';
 
 /**
  * The one place that decides what goes to stdout and stderr. With --json,
@@ -54,13 +54,6 @@ export class Output {
   /** Prints the error in the contract's form and returns the exit code. */
   error(err: unknown): number {
     this.clearProgress();
-    const coded = toCoded(err);
-    if (this.json) {
-      this.stderr.write(`${JSON.stringify({ error: coded.message, code: coded.code, ...(coded.remedy ? { remedy: coded.remedy } : {}) })}\n`);
-    } else {
-      this.stderr.write(`Error: ${coded.message}${coded.remedy ? ` ${coded.remedy}` : ''}\n`);
-      if (coded.code === 'E_INTERNAL' && process.env.SWAMP_STORE_DEBUG && err instanceof Error) this.stderr.write(`${err.stack}\n`);
-    }
-    return exitCodeFor(coded.code);
+    return reportError(err, this.json, this.stderr);
   }
 }

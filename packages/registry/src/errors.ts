@@ -1,5 +1,5 @@
 /** Codes of ../../shared/CLI.md that the registry client can raise. */
-export type RegistryErrorCode = 'E_NOT_FOUND' | 'E_NETWORK' | 'E_INTEGRITY';
+export type RegistryErrorCode = 'E_NOT_FOUND' | 'E_NETWORK' | 'E_INTEGRITY' | 'E_USAGE';
 
 /** Every failure this package reports; the CLI maps `code` to an exit status. */
 export class RegistryError extends Error {

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { ingest, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
+import { ensureTreeOrReject, ingest, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient } from './client.js';
+import { checkArchivePath } from './archive-path.js';
 import { RegistryError } from './errors.js';
 import { fetchFromRegistry } from './fetch-archive.js';
 import type { Channel } from './versions.js';
@@ -50,6 +51,7 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
   return async (ref) => {
     const kind = classifyRef(ref);
     if (kind.kind === 'path') {
+      await checkArchivePath(ref, kind.path);
       // Warm path: hashing the local file is cheaper than writing it into cacache again,
       // and when its tree is published the bytes are not needed (the caller re-resolves
       // if the tree vanishes before it is pinned).
@@ -57,7 +59,9 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
       if (sha256 && (await readTreeManifest(opts.store.layout, sha256)) && !(await isArchiveMissing(opts.store, sha256))) {
         return { sha256, downloaded: false, verified: true, serverUrl: '' };
       }
-      const info = await ingest(opts.store, kind.path, { sourceKey: `file:${kind.path}` });
+      const sourceKey = `file:${kind.path}`;
+      const info = await ingest(opts.store, kind.path, { sourceKey });
+      await ensureTreeOrReject(opts.store, info, sourceKey, `Archive ${ref}`);
       return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '' };
     }
     if (kind.kind === 'url') {
@@ -68,6 +72,7 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
         onProgress: (p) => opts.onProgress?.(`${kind.url.href}: ${p.received} bytes`),
         consume: (body) => ingest(opts.store, body, { sourceKey: `url:${kind.url.href}` }),
       });
+      await ensureTreeOrReject(opts.store, info, `url:${kind.url.href}`, `Archive ${kind.url.href}`);
       return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '' };
     }
     const got = await fetchFromRegistry({

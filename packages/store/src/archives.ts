@@ -89,9 +89,12 @@ function expectedIntegrity(opts: IngestOptions): string | undefined {
 export async function ingest(store: Store, source: string | Readable | Buffer, opts: IngestOptions): Promise<ArchiveInfo> {
   await ensureLayout(store);
   const integrity = expectedIntegrity(opts);
-  const input = typeof source === 'string' ? fs.createReadStream(source) : Buffer.isBuffer(source) ? Readable.from([source]) : source;
   const metadata = { name: opts.name, version: opts.version, ingestedAt: new Date().toISOString() };
-  const put = (await cacache()).put.stream(store.layout.cas, opts.sourceKey, {
+  const cache = await cacache();
+  // Made only now, right before the pipeline listens to it: a stream created before an
+  // await emits its open error ('ENOENT') with nobody listening, which kills the process.
+  const input = typeof source === 'string' ? fs.createReadStream(source) : Buffer.isBuffer(source) ? Readable.from([source]) : source;
+  const put = cache.put.stream(store.layout.cas, opts.sourceKey, {
     // Both in one pass: sha512 is cacache's content address, sha256 is Swamp's checksum.
     // (@types/cacache says one algorithm; cacache passes the list to ssri, which hashes all.)
     algorithms: ['sha512', 'sha256'] as unknown as [string],
@@ -138,6 +141,8 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
 
 /** Remembers `name@version -> archive` so pinned versions resolve offline. */
 export async function recordVersion(store: Store, name: string, version: string, info: ArchiveInfo): Promise<void> {
+  // An index hint only (offline pins); a read-only store serves without it.
+  if (store.readOnly) return;
   await ensureLayout(store);
   await (await cacache()).index.insert(store.layout.cas, versionKey(name, version), info.integrity, {
     metadata: { name, version, sha256: info.sha256, recordedAt: new Date().toISOString() },

@@ -1,6 +1,7 @@
 export { StoreError, mapFsError, type StoreErrorCode } from './errors.js';
 export { defaultStoreRoot, storeLayout, treeDir, gcLockPath, downloadLockPath, digestLockPath, LAYOUT_VERSION, type StoreLayout } from './layout.js';
 export { openStore, ensureLayout, type Store, type StoreOptions } from './store.js';
+export { probeStore, storeUnusable, storeReadOnly, type StoreAccess } from './store-access.js';
 export {
   ingest,
   findArchive,
@@ -11,6 +12,7 @@ export {
   type ArchiveInfo,
   type IngestOptions,
 } from './archives.js';
+export { ensureTreeOrReject } from './reject-archive.js';
 export { ensureTree, type EnsureTreeResult, type EnsureTreeOptions, type TreeStatus } from './publish.js';
 export { ensurePristineTree, touchTree, type PristineTreeResult } from './pristine.js';
 export { readTreeManifest, isSafeRelativePath, TREE_MANIFEST, type TreeManifest, type TreeFileRecord } from './tree-manifest.js';

@@ -27,6 +27,7 @@ export async function ensurePristineTree(store: Store, sha256: string, options: 
 
 /** Records that a tree was just used, for gc's grace period: one utimes on the tree folder. */
 export async function touchTree(store: Store, sha256: string): Promise<void> {
+  if (store.readOnly) return;
   const now = new Date();
   await fsp.utimes(treeDir(store.layout, sha256), now, now).catch(() => undefined);
 }

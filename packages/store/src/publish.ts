@@ -8,6 +8,7 @@ import { extractArchive } from './extract-lazy.js';
 import { digestLockPath, tmpName, treeDir } from './layout.js';
 import { mapPool } from './pool.js';
 import { ensureLayout, type Store } from './store.js';
+import { storeReadOnly } from './store-access.js';
 import { readTreeManifest, TREE_MANIFEST, type TreeFileRecord, type TreeManifest } from './tree-manifest.js';
 import { moveAside } from './quarantine.js';
 
@@ -35,6 +36,7 @@ export async function ensureTree(store: Store, sha256: string, options: EnsureTr
   const { layout } = store;
   const existing = await readTreeManifest(layout, sha256);
   if (existing) return { status: 'hit', tree: existing, dir: treeDir(layout, sha256) };
+  if (store.readOnly) throw storeReadOnly(layout.root, `the unpacked extension ${options.expectedName ?? ''} (archive ${sha256.slice(0, 12)})`.replace('  ', ' '));
   await ensureLayout(store);
   // Waiters watch for the tree while they wait, instead of queueing through the
   // lock one by one only to read the manifest the extractor just published.

@@ -17,6 +17,8 @@ function rootFile(store: Store, repoDir: string): string {
 
 /** Idempotent and cheap on the hot path: one stat when the record is already there. */
 export async function registerRoot(store: Store, root: { repoDir: string; lockfilePath: string }): Promise<void> {
+  // gc cannot run in a read-only store, so it needs no record of who links from it.
+  if (store.readOnly) return;
   await ensureLayout(store);
   const file = rootFile(store, root.repoDir);
   try {

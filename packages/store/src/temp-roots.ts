@@ -39,6 +39,8 @@ async function writeRecord(file: string, record: TempRootRecord): Promise<void> 
  * command checks that it exists.
  */
 export async function beginPins(store: Store, command = process.argv.slice(1).join(' ')): Promise<Pins> {
+  // Nobody can write a read-only store, so no gc can run in it: nothing to pin, and nothing to write.
+  if (store.readOnly) return { file: '', add: async () => undefined, release: async () => undefined };
   await ensureLayout(store);
   const file = path.join(store.layout.tempRoots, `${os.hostname()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
   const record: TempRootRecord = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), command: command.slice(0, 300), digests: [] };

@@ -158,7 +158,7 @@ export async function resolveRepo(opts: ResolveRepoOptions): Promise<RepoContext
       throw new WorktreeError(
         'E_REPO',
         `No Swamp repository (${SWAMP_CONFIG}) found at or above ${start}.`,
-        "Run 'swamp repo init' in the repository, or pass --repo-dir DIR.",
+        "Run the command inside a Swamp repository or pass --repo-dir DIR; to make one, run 'swamp repo init' there (an empty .swamp.yaml is enough).",
       );
     }
     repoDir = found;

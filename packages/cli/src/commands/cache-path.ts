@@ -1,7 +1,9 @@
-import { defaultStoreRoot } from '@swamp-store/store';
+import { storeRootFromEnv } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 
 export async function cachePath(_args: string[], _opts: CommandOptions, out: Output): Promise<void> {
-  out.line(defaultStoreRoot());
+  const dir = await storeRootFromEnv();
+  out.line(dir);
+  out.result({ dir });
 }

@@ -54,7 +54,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const dir = path.resolve(options.dir);
   const st = await fsp.stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) {
-    throw new RegistryError('E_NOT_FOUND', `Directory ${dir} does not exist.`, `Pass a folder of extension archives with '--dir'.`);
+    throw new RegistryError('E_NOT_FOUND', st ? `${dir} is not a folder.` : `Directory ${dir} does not exist.`, `Pass a folder of extension archives with '--dir'.`);
   }
   const log = options.log ?? (() => {});
   const catalog = new Catalog(dir, log);
@@ -76,7 +76,9 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     const route = parseRoute(rawPath);
     const routeName = route?.kind ?? 'other';
     stats.requests[routeName] = (stats.requests[routeName] ?? 0) + 1;
-    log(`${req.method} ${req.url}`);
+    // Logged when the response is done, so the line carries the status the client got.
+    const started = Date.now();
+    res.once('finish', () => log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
     if (!route) return sendJson(res, 404, { error: 'not found' });
 
@@ -158,7 +160,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, options.host ?? '127.0.0.1', options.port ?? 0)));
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
@@ -178,6 +180,17 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
         server.closeAllConnections();
       }),
   };
+}
+
+/** A port or address that cannot be used is the caller's choice to change, not a bug. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): unknown {
+  if (err.code === 'EADDRINUSE') {
+    return new RegistryError('E_USAGE', `Port ${port} on ${host} is already in use.`, "Pick another '--port', use '--port 0' for a free one, or stop the process that holds it.", { cause: err });
+  }
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') {
+    return new RegistryError('E_USAGE', `Cannot listen on ${host}:${port} (${err.code}).`, "Use an address of this machine with '--host' (e.g. 127.0.0.1) and a port above 1023.", { cause: err });
+  }
+  return err;
 }
 
 /** Parses `/api/v1/extensions/{name}[@{version}][/action]` with `{name}`/`{version}` percent-encoded, or `/files/<sha256>.tar.gz`. */
