@@ -90,6 +90,20 @@ describe('extension install', () => {
     expect(fs.readFileSync(path.join(repo, LOCKFILE_REL), 'utf8')).toBe(lockBefore);
   }, LONG);
 
+  it('restores offline when a hand-edited lockfile holds the checksum in upper case', async () => {
+    const repo = makeRepo(path.join(root, 'upper'));
+    const a = await archive(other);
+    await ok(repo, 'extension', 'pull', a.file);
+    const lockfile = path.join(repo, LOCKFILE_REL);
+    const upper = fs.readFileSync(lockfile, 'utf8').replace(a.checksum, a.checksum.toUpperCase());
+    expect(upper).toContain(a.checksum.toUpperCase());
+    fs.writeFileSync(lockfile, upper);
+    fs.rmSync(path.join(repo, '.swamp'), { recursive: true, force: true });
+    const r = await ok(repo, 'extension', 'install', '--offline');
+    expect(r.json.extensions.map((e: { name: string; store: string }) => [e.name, e.store])).toEqual([['@cli/other', 'hit']]);
+    await expectVerified(repo);
+  }, LONG);
+
   it('removes the files of versions the lockfile no longer lists (git checkout of an older lockfile)', async () => {
     const repo = makeRepo(path.join(root, 'checkout'));
     const a = await archive(v1);

@@ -3,7 +3,9 @@
 // Why: a CLI process spends most of its start-up resolving and loading ~150
 // small ESM files across the workspace packages; one bundle with lazily loaded
 // chunks (extraction, gc, registry server, cacache) starts in a fraction of that.
-// The packages keep their own dist/ for library use and tests.
+// The packages keep their own dist/ for library use and tests. Workspace packages
+// (primitives, lock, store, worktree, registry) are found through each package's
+// node_modules links and bundled in; only Node built-ins stay outside.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 

@@ -11,7 +11,7 @@ import type { LockState } from './inspect.js';
 import { createLockFs } from './lock-fs.js';
 import { WAIT_REPORT_AFTER_MS } from './options.js';
 import type { ResolvedOptions } from './options.js';
-import { holderLiveness } from './process-liveness.js';
+import { processLiveness } from '@swamp-store/primitives';
 import { reportWait } from './wait-reporter.js';
 
 /** What the guarded function gets. */
@@ -90,7 +90,7 @@ export async function acquire(lockPath: string, options: ResolvedOptions): Promi
  * same dead acquisition (token), not a lock another waiter has just taken.
  */
 async function evictDeadHolder(lockPath: string, state: LockState): Promise<boolean> {
-  if (state.kind !== 'dir' || !state.holder || holderLiveness(state.holder) !== 'dead') return false;
+  if (state.kind !== 'dir' || !state.holder || processLiveness(state.holder) !== 'dead') return false;
   const deadToken = state.holder.token;
   const result = await evictIf(lockPath, async (tomb) => (await readHolder(tomb))?.token === deadToken);
   return result === 'evicted' || result === 'gone';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants, closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open, rename, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { ownProcessStart } from './process-liveness.js';
+import { ownProcessStart, writeFileAtomic } from '@swamp-store/primitives';
 
 /** Who holds a lock; written inside the lock directory right after it is created. */
 export interface HolderInfo {
@@ -39,14 +39,14 @@ export function createHolder(): HolderInfo {
 }
 
 /**
- * Writes the holder into a lock directory we just created. Temp + rename so that a
+ * Writes the holder into a lock directory we just created. Atomic so that a
  * reader never sees half a file; it happens before proper-lockfile records the
  * directory's mtime, so the write does not look like someone else touching the lock.
+ * Not durable: after a crash the holder's process is gone and staleness decides.
  */
 export async function writeHolder(lockDir: string, holder: HolderInfo): Promise<void> {
-  const temp = path.join(lockDir, `${HOLDER_FILE}.tmp`);
-  await writeFile(temp, `${JSON.stringify(holder)}\n`, { flag: 'wx' });
-  await rename(temp, path.join(lockDir, HOLDER_FILE));
+  const tmp = path.join(lockDir, `${HOLDER_FILE}.tmp`);
+  await writeFileAtomic(path.join(lockDir, HOLDER_FILE), `${JSON.stringify(holder)}\n`, { tmp, durable: false });
 }
 
 /** The holder of the lock at `lockPath`, or undefined when it is free, held by Swamp's plain lock file, or unreadable. */

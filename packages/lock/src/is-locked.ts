@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { inspectLock, isStale } from './inspect.js';
 import { resolveOptions } from './options.js';
-import { holderLiveness } from './process-liveness.js';
+import { processLiveness } from '@swamp-store/primitives';
 
 /**
  * Whether someone holds the lock now: a lock that is stale or whose holder is dead
@@ -12,6 +12,6 @@ export async function isLocked(lockPath: string, options: { staleMs?: number } =
   const { staleMs } = resolveOptions(options);
   const state = await inspectLock(path.resolve(lockPath));
   if (state.kind === 'free') return false;
-  if (state.kind === 'dir' && state.holder && holderLiveness(state.holder) === 'dead') return false;
+  if (state.kind === 'dir' && state.holder && processLiveness(state.holder) === 'dead') return false;
   return !isStale(state.mtimeMs, staleMs);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { downloadLockPath, isSha256Hex, type Store } from '@swamp-store/store';
+import { isSha256Hex, writeFileAtomic } from '@swamp-store/primitives';
+import { downloadLockPath, type Store } from '@swamp-store/store';
 
 /**
  * When the registry publishes no checksum, the store cannot tell whether bytes
@@ -32,12 +33,11 @@ export async function recentDownload(store: Store, key: string, since: number): 
   return note.finishedAt >= since ? note.sha256 : undefined;
 }
 
-/** Records a finished download; temp + rename so a reader never sees half a note. */
+/** Records a finished download; atomic so a reader never sees half a note, not durable because it is only a hint. */
 export async function noteDownload(store: Store, key: string, sha256: string): Promise<void> {
   const file = notePath(store, key);
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const note: RecentDownload = { sha256, finishedAt: Date.now() };
-  await fs.writeFile(tmp, JSON.stringify(note));
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(note), { tmp, durable: false });
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { EXTENSION_NAME_SOURCE } from '@swamp-store/primitives';
 import { ensureTreeOrReject, ingest, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient } from './client.js';
 import { checkArchivePath } from './archive-path.js';
@@ -11,7 +12,7 @@ export type ResolvedRef = ResolvedArchive;
 
 export type RefKind = { kind: 'name'; name: string; version?: string } | { kind: 'url'; url: URL } | { kind: 'path'; path: string };
 
-const NAME_REF = /^(@[a-z0-9_-]+\/[a-z0-9_-]+(?:\/[a-z0-9_-]+)*)(?:@([^@/\s]+))?$/;
+const NAME_REF = new RegExp(`^(${EXTENSION_NAME_SOURCE})(?:@([^@/\\s]+))?$`);
 
 /** `@scope/name[@version]`, an http(s) URL, or else a path to an archive (CLI.md). */
 export function classifyRef(ref: string, cwd = process.cwd()): RefKind {

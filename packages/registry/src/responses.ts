@@ -1,3 +1,4 @@
+import { parseSha256Hex } from '@swamp-store/primitives';
 import { isCalVer } from './versions.js';
 
 /**
@@ -97,6 +98,7 @@ export function parseChecksum(body: unknown): string | null {
   const o = object(body, 'The checksum answer');
   const c = o.checksum;
   if (c === null) return null;
-  if (typeof c !== 'string' || !/^[0-9a-fA-F]{64}$/.test(c)) throw new ShapeError(`'checksum' is not a hex SHA-256`);
-  return c.toLowerCase();
+  const hex = parseSha256Hex(c);
+  if (!hex) throw new ShapeError(`'checksum' is not a hex SHA-256`);
+  return hex;
 }

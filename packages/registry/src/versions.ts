@@ -1,8 +1,7 @@
+import { EXTENSION_NAME_RE } from '@swamp-store/primitives';
 /** Swamp's CalVer: `YYYY.MM.DD.N`. */
 const CALVER = /^(\d{4})\.(\d{2})\.(\d{2})\.(\d+)$/;
 
-/** Swamp's extension names: `@scope/name`, nested segments allowed. */
-const EXTENSION_NAME = /^@[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_-]+)*$/;
 
 export type Channel = 'stable' | 'beta' | 'rc';
 
@@ -19,7 +18,8 @@ export function isCalVer(s: string): boolean {
 }
 
 export function isExtensionName(s: string): boolean {
-  return s.length <= 214 && EXTENSION_NAME.test(s);
+  // 214: npm's name limit, which a registry name cannot exceed either.
+  return s.length <= 214 && EXTENSION_NAME_RE.test(s);
 }
 
 /** Orders CalVer strings numerically (`2026.08.20.10` is newer than `2026.08.20.9`). */

@@ -7,6 +7,7 @@ import { lazyCacache as cacache, lazySsri as ssri } from './lazy.js';
 import { StoreError, mapFsError } from './errors.js';
 import { clearArchiveMissing } from './archive-missing.js';
 import { ensureLayout, type Store } from './store.js';
+import { isSha256Hex, parseSha256Hex } from '@swamp-store/primitives';
 
 /** What the store knows about one archive's bytes. */
 export interface ArchiveInfo {
@@ -27,12 +28,6 @@ export interface IngestOptions {
   sourceKey: string;
   name?: string;
   version?: string;
-}
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-export function isSha256Hex(s: string): boolean {
-  return SHA256_HEX.test(s);
 }
 
 export function sha256Key(sha256: string): string {
@@ -72,10 +67,9 @@ async function removeOwnTempFiles(store: Store): Promise<void> {
 function expectedIntegrity(opts: IngestOptions): string | undefined {
   if (opts.expectedIntegrity) return opts.expectedIntegrity;
   if (opts.expectedSha256) {
-    if (!isSha256Hex(opts.expectedSha256)) {
-      throw new StoreError('E_INTEGRITY', `Expected checksum '${opts.expectedSha256}' is not a hex SHA-256.`);
-    }
-    return `sha256-${Buffer.from(opts.expectedSha256, 'hex').toString('base64')}`;
+    const hex = parseSha256Hex(opts.expectedSha256);
+    if (!hex) throw new StoreError('E_INTEGRITY', `Expected checksum '${opts.expectedSha256}' is not a hex SHA-256.`);
+    return `sha256-${Buffer.from(hex, 'hex').toString('base64')}`;
   }
   return undefined;
 }
@@ -164,8 +158,9 @@ async function infoFor(store: Store, key: string): Promise<ArchiveInfo | undefin
 
 /** The archive with this sha256, when its bytes are in the store. */
 export async function findArchive(store: Store, sha256: string): Promise<ArchiveInfo | undefined> {
-  if (!isSha256Hex(sha256)) return undefined;
-  const info = await infoFor(store, sha256Key(sha256));
+  const hex = parseSha256Hex(sha256);
+  if (!hex) return undefined;
+  const info = await infoFor(store, sha256Key(hex));
   if (!info) return undefined;
   const has = await (await cacache()).get.hasContent(store.layout.cas, info.integrity);
   return has ? info : undefined;

@@ -8,7 +8,6 @@ export {
   lookupVersion,
   recordVersion,
   openArchiveStream,
-  isSha256Hex,
   type ArchiveInfo,
   type IngestOptions,
 } from './archives.js';
@@ -20,7 +19,6 @@ export { checkTreeFast, verifyTreeFull, sha256File, type TreeProblem } from './t
 export { moveAside } from './quarantine.js';
 export { beginPins, listTempRoots, type Pins, type TempRootRecord, type TempRootEntry } from './temp-roots.js';
 export { registerRoot, listRoots, dropRoot, type RootRecord, type RootEntry } from './roots.js';
-export { isProcessAlive } from './process-alive.js';
 export { mapPool } from './pool.js';
 export { parseManifest, parseDependency, type ExtensionManifest } from './manifest.js';
 export type { ExtractLimits, ExtractOptions, ExtractResult, ExtractedFile } from './extract/index.js';

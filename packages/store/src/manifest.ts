@@ -1,4 +1,5 @@
 import { parseDocument } from 'yaml';
+import { EXTENSION_NAME_RE } from '@swamp-store/primitives';
 import { StoreError } from './errors.js';
 import { showPath } from './extract/failures.js';
 
@@ -33,7 +34,6 @@ export interface ParseManifestOptions {
   expectedName?: string;
 }
 
-export const EXTENSION_NAME_RE = /^@[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_-]+)*$/;
 export const CALVER_RE = /^\d{4}\.\d{2}\.\d{2}\.\d+$/;
 /** Larger manifests are refused before parsing: real ones are a few KiB. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;

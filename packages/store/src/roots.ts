@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@swamp-store/primitives';
 import { ensureLayout, type Store } from './store.js';
 
 /** A worktree that links from this store; gc reads its lockfile and disk to find live trees. */
@@ -28,9 +29,9 @@ export async function registerRoot(store: Store, root: { repoDir: string; lockfi
     // absent or unreadable: (re)write it
   }
   const record: RootRecord = { ...root, registeredAt: new Date().toISOString() };
+  // Durable: gc must not forget a worktree that links from the store after a power loss.
   const tmp = `${file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(record));
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(record), { tmp });
 }
 
 export interface RootEntry {

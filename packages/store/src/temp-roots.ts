@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
 import { gcLockPath } from './layout.js';
-import { isProcessAlive } from './process-alive.js';
+import { isProcessAlive, writeFileAtomic } from '@swamp-store/primitives';
 import { ensureLayout, type Store } from './store.js';
 
 /** A running command's claim on digests it is about to link, so gc leaves them be. */
@@ -26,10 +26,10 @@ export interface Pins {
   release(): Promise<void>;
 }
 
+/** Not durable: a temp root means nothing once its command is gone, and a crash ends the command. */
 async function writeRecord(file: string, record: TempRootRecord): Promise<void> {
   const tmp = `${file}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(record));
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(record), { tmp, durable: false });
 }
 
 /**

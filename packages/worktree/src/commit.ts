@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { mapPool } from '@swamp-store/store';
+import { FALLBACK_SKILLS_DIR } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
 import { readLockfile, writeLockfileAtomic } from './lockfile.js';
 import { removeJournal, type Journal } from './journal.js';
@@ -84,7 +85,7 @@ function isBoundary(rel: string): boolean {
   const segs = rel.split('/');
   if (segs[0] !== '.swamp') return segs.length <= 2; // a skills dir such as `.claude/skills`
   if (segs.length <= 2) return true; // `.swamp`, `.swamp/pulled-extensions`, `.swamp/bundles`, ...
-  return rel === '.swamp/pulled-extensions/skills';
+  return rel === FALLBACK_SKILLS_DIR;
 }
 
 /** Removes `rel` and its parents while they are empty, stopping at a managed root. */

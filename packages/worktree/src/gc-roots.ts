@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parseSha256Hex } from '@swamp-store/primitives';
 import { readJournal } from './journal.js';
 import { readLockfile } from './lockfile.js';
 
@@ -10,7 +11,6 @@ export interface GcRoot {
   lockfilePath: string;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/i;
 
 /**
  * The digests a worktree needs from the store, for `cache gc`: every lockfile
@@ -32,11 +32,12 @@ export async function liveDigestsOf(root: GcRoot): Promise<Set<string> | 'gone'>
   }
   const digests = new Set<string>();
   const { entries } = await readLockfile(root.lockfilePath);
-  for (const e of Object.values(entries)) if (e.checksum) digests.add(e.checksum.toLowerCase());
+  for (const e of Object.values(entries)) if (e.checksum) digests.add(e.checksum); // lower case: readLockfile normalises it
   const journal = await readJournal(root.repoDir);
   for (const change of journal?.changes ?? []) {
     const sum = change.entry?.checksum;
-    if (typeof sum === 'string' && HEX64.test(sum)) digests.add(sum.toLowerCase());
+    const hex = parseSha256Hex(sum);
+    if (hex) digests.add(hex);
   }
   return digests;
 }

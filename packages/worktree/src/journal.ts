@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '@swamp-store/primitives';
 import type { LockEntry } from './lockfile.js';
 
 /** swamp-store's own state inside a worktree: `.swamp/` is git-ignored and on the targets' filesystem. */
@@ -58,16 +59,8 @@ export function newJournal(changes: JournalChange[]): Journal {
 export async function writeJournal(repoDir: string, journal: Journal): Promise<void> {
   const file = path.join(repoDir, JOURNAL_FILE);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${journal.txid}.tmp`;
-  const fh = await fs.open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(journal));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.rename(tmp, file);
-  await syncDir(path.dirname(file));
+  // One temp name per transaction, rewritten at each phase: a crash may have left it, so not exclusive.
+  await writeFileAtomic(file, JSON.stringify(journal), { tmp: `${file}.${journal.txid}.tmp`, exclusive: false });
 }
 
 export async function readJournal(repoDir: string): Promise<Journal | undefined> {
@@ -88,17 +81,4 @@ export async function readJournal(repoDir: string): Promise<Journal | undefined>
 
 export async function removeJournal(repoDir: string): Promise<void> {
   await fs.rm(path.join(repoDir, JOURNAL_FILE), { force: true });
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fs.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isLocked } from '@swamp-store/lock';
-import { isProcessAlive } from '@swamp-store/store';
+import { isProcessAlive } from '@swamp-store/primitives';
 import type { RepoContext } from './repo.js';
 
 /** The lock Swamp's own writer also takes (it creates this path exclusively), so the two exclude each other. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parseSha256Hex, writeFileAtomic } from '@swamp-store/primitives';
 import { WorktreeError, mapFsError } from './errors.js';
 import { ALL_SKILLS_DIRS } from './repo.js';
 import { BUNDLE_KINDS, EXTENSION_NAME_RE, bundleDir, extensionDir, isSafeRelativePath } from './placement.js';
@@ -42,7 +43,6 @@ const KNOWN_KEYS = new Set<string>(ENTRY_KEYS);
 
 /** Far above any real lockfile (10,000-file extensions included); stops a hostile one from exhausting memory. */
 const MAX_LOCKFILE_BYTES = 256 * 1024 * 1024;
-const HEX64 = /^[0-9a-fA-F]{64}$/;
 /** Versions end up in store keys and messages: CalVer, semver and the like, nothing else. */
 const VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,127}$/;
 
@@ -96,8 +96,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function optionalHex(file: string, name: string, entry: Record<string, unknown>, key: 'checksum' | 'filesChecksum'): string | undefined {
   const v = entry[key];
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !HEX64.test(v)) throw corrupt(file, `has a '${key}' for ${name} that is not a hex SHA-256`);
-  return v;
+  const hex = parseSha256Hex(v);
+  if (!hex) throw corrupt(file, `has a '${key}' for ${name} that is not a hex SHA-256`);
+  // Lower case from here on: the store names digests in lower case (an upper-case checksum must still be found).
+  return hex;
 }
 
 /** Validates one entry; returns it rebuilt in Swamp's key order, unknown keys kept after. */
@@ -226,21 +228,6 @@ function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${rand}.tmp`);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await fs.open(dir, 'r');
-    await fh.sync();
-  } catch (err) {
-    // Some platforms and filesystems cannot fsync a directory; the rename is
-    // still atomic there, only its durability across power loss is weaker.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EBADF') throw err;
-  } finally {
-    await fh?.close();
-  }
-}
-
 /**
  * Replaces the lockfile atomically: a reader (Swamp, git, another agent) sees
  * the old file or the new one, never a torn write, and a crash at any point
@@ -249,28 +236,11 @@ async function fsyncDir(dir: string): Promise<void> {
  */
 export async function writeLockfileAtomic(file: string, entries: LockEntries): Promise<void> {
   const text = serializeLockfile(entries);
-  const dir = path.dirname(file);
-  const tmp = tempPathFor(file);
   try {
-    await fs.mkdir(dir, { recursive: true });
-    let mode: number | undefined;
-    try {
-      mode = (await fs.stat(file)).mode & 0o7777;
-    } catch {
-      mode = undefined;
-    }
-    const fh = await fs.open(tmp, 'wx', 0o666);
-    try {
-      await fh.writeFile(text, 'utf8');
-      if (mode !== undefined) await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, file);
-    await fsyncDir(dir);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // A dot-named temp beside the lockfile: sweepLockfileTemps knows its shape.
+    await writeFileAtomic(file, text, { tmp: tempPathFor(file) });
   } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw mapFsError(err, `writing ${file}`);
   }
 }
@@ -319,13 +289,15 @@ export interface MakeEntryInput {
  */
 export function makeEntry(input: MakeEntryInput, previous?: LockEntry): LockEntry {
   if (!VERSION_RE.test(input.version)) throw new WorktreeError('E_USAGE', `Invalid version ${JSON.stringify(input.version)}.`);
-  if (!HEX64.test(input.checksum)) throw new WorktreeError('E_USAGE', 'A lockfile checksum must be a hex SHA-256.');
-  if (input.filesChecksum && !HEX64.test(input.filesChecksum)) throw new WorktreeError('E_USAGE', 'A lockfile filesChecksum must be a hex SHA-256.');
+  const checksum = parseSha256Hex(input.checksum);
+  if (!checksum) throw new WorktreeError('E_USAGE', 'A lockfile checksum must be a hex SHA-256.');
+  const filesChecksum = input.filesChecksum ? parseSha256Hex(input.filesChecksum) : undefined;
+  if (input.filesChecksum && !filesChecksum) throw new WorktreeError('E_USAGE', 'A lockfile filesChecksum must be a hex SHA-256.');
   const pulledAt = previous && previous.version === input.version ? previous.pulledAt : (input.now ?? new Date()).toISOString();
   const entry: LockEntry = { version: input.version, pulledAt, files: [...new Set(input.files)].sort() };
   if (input.include && input.include.length > 0) entry.include = [...input.include];
-  entry.checksum = input.checksum;
-  if (input.filesChecksum) entry.filesChecksum = input.filesChecksum;
+  entry.checksum = checksum;
+  if (filesChecksum) entry.filesChecksum = filesChecksum;
   if (input.serverUrl) entry.serverUrl = input.serverUrl;
   if (input.channel === 'beta' || input.channel === 'rc') entry.channel = input.channel;
   return entry;

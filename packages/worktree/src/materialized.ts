@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { STATE_DIR, syncDir } from './journal.js';
+import { parseSha256Hex, writeFileAtomic } from '@swamp-store/primitives';
+import { STATE_DIR } from './journal.js';
 
 /**
  * `.swamp/swamp-store/materialized.json`: extension name -> checksum of the
@@ -13,15 +14,16 @@ import { STATE_DIR, syncDir } from './journal.js';
 export const MATERIALIZED_FILE = `${STATE_DIR}/materialized.json`;
 export type Materialized = Record<string, string>;
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
 /** Tolerant: a missing or damaged record only loses the hint, never blocks a command. */
 export async function readMaterialized(repoDir: string): Promise<Materialized> {
   try {
     const doc = JSON.parse(await fs.readFile(path.join(repoDir, MATERIALIZED_FILE), 'utf8')) as unknown;
     const out: Materialized = {};
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
-      for (const [name, sum] of Object.entries(doc)) if (typeof sum === 'string' && HEX64.test(sum)) out[name] = sum;
+      for (const [name, sum] of Object.entries(doc)) {
+        const hex = parseSha256Hex(sum);
+        if (hex) out[name] = hex;
+      }
     }
     return out;
   } catch {
@@ -29,12 +31,9 @@ export async function readMaterialized(repoDir: string): Promise<Materialized> {
   }
 }
 
-/** Atomic (temp + rename) so a kill leaves the old record or the new one; call only under the lockfile lock. */
+/** Atomic so a kill leaves the old record or the new one; call only under the lockfile lock. */
 export async function writeMaterialized(repoDir: string, record: Materialized): Promise<void> {
   const file = path.join(repoDir, MATERIALIZED_FILE);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(record));
-  await fs.rename(tmp, file);
-  await syncDir(path.dirname(file));
+  await writeFileAtomic(file, JSON.stringify(record));
 }

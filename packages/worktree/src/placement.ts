@@ -1,5 +1,6 @@
 import { fnv1a32Hex } from './fnv.js';
 import { isSafeRelativePath as isSafeTreePath } from '@swamp-store/store';
+import { BUNDLE_SOURCE_DIR, EXTENSION_SUBDIRS, PULLED_DIR, SWAMP_DIR, isExtensionName, type BundleKind } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
 
 /**
@@ -8,33 +9,15 @@ import { WorktreeError } from './errors.js';
  * exactly as Swamp writes it into the lockfile.
  */
 
-/** Swamp's rule for extension names (swamp-format.md); nested segments allowed. */
-export const EXTENSION_NAME_RE = /^@[a-z0-9_-]+\/[a-z0-9_-]+(\/[a-z0-9_-]+)*$/;
-
-export const SWAMP_DIR = '.swamp';
-export const PULLED_DIR = '.swamp/pulled-extensions';
-
-/** The seven directories Swamp creates under every extension, even when empty. */
-export const EXTENSION_SUBDIRS = ['models', 'workflows', 'vaults', 'drivers', 'datastores', 'reports', 'files'] as const;
-
-/** Each bundle kind, and the extension directory whose path names its namespace. */
-export const BUNDLE_SOURCE_DIR = {
-  bundles: 'models',
-  'vault-bundles': 'vaults',
-  'driver-bundles': 'drivers',
-  'datastore-bundles': 'datastores',
-  'report-bundles': 'reports',
-} as const;
-
-export type BundleKind = keyof typeof BUNDLE_SOURCE_DIR;
-export const BUNDLE_KINDS = Object.keys(BUNDLE_SOURCE_DIR) as BundleKind[];
+// Swamp's names and folders are defined once, in the primitives package; re-exported for this package's modules.
+export { EXTENSION_NAME_RE, SWAMP_DIR, PULLED_DIR, EXTENSION_SUBDIRS, BUNDLE_SOURCE_DIR, BUNDLE_KINDS, type BundleKind } from '@swamp-store/primitives';
 
 export function isBundleKind(s: string): s is BundleKind {
   return Object.hasOwn(BUNDLE_SOURCE_DIR, s);
 }
 
 export function isValidExtensionName(name: unknown): name is string {
-  return typeof name === 'string' && EXTENSION_NAME_RE.test(name);
+  return isExtensionName(name);
 }
 
 /** The one gate every name passes before it becomes part of a path. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WorktreeError } from './errors.js';
-import { PULLED_DIR, SWAMP_DIR } from './placement.js';
+import { FALLBACK_SKILLS_DIR, PULLED_DIR, SWAMP_DIR } from '@swamp-store/primitives';
 
 /** Everything a command needs to know about one repository, resolved once. */
 export interface RepoContext {
@@ -45,8 +45,7 @@ export const TOOL_SKILLS_DIRS: Readonly<Record<string, string>> = {
   kiro: '.kiro/skills',
 };
 
-/** Where skills go when no tool is enrolled (`tools: []`, `tools: none`). */
-export const FALLBACK_SKILLS_DIR = `${PULLED_DIR}/skills`;
+export { FALLBACK_SKILLS_DIR };
 
 /** Every skills dir any configuration can produce: the lockfile may name any of them. */
 export const ALL_SKILLS_DIRS: readonly string[] = [...new Set([...Object.values(TOOL_SKILLS_DIRS), FALLBACK_SKILLS_DIR])];

@@ -4,7 +4,7 @@ import { withLock } from '@swamp-store/lock';
 import { mapPool, registerRoot, type Store } from '@swamp-store/store';
 import { applyCommitted } from './commit.js';
 import { mapFsError } from './errors.js';
-import { STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
+import { STAGING_DIR, STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
 import { readLockfile, sweepLockfileTemps, type LockEntry } from './lockfile.js';
 import type { LinkCounts, Linker } from './link.js';
 import { deadEvictionTombs, lockfileLockPath } from './lock-leftovers.js';
@@ -75,7 +75,7 @@ async function sweepTemps(repo: RepoContext): Promise<void> {
 
 /** Staging folders with no journal pointing at them belong to transactions that never reached the journal write. */
 async function sweepStaging(repo: RepoContext): Promise<void> {
-  await fs.rm(path.join(repo.repoDir, '.swamp', 'swamp-store', 'staging'), { recursive: true, force: true });
+  await fs.rm(path.join(repo.repoDir, STAGING_DIR), { recursive: true, force: true });
 }
 
 /**

@@ -4,17 +4,15 @@
  * `bundles/<kind>/` becomes `.swamp/<kind>/<ns>/`, `skills/<skill>/` goes to
  * every enrolled tool's skills directory.
  */
+import { BUNDLE_KINDS, EXTENSION_SUBDIRS, MANIFEST_FILE, MANIFEST_HEADER, SKILLS_DIR } from '@swamp-store/primitives';
 
-export const MANIFEST_ARCHIVE_NAME = 'manifest.yaml';
-export const MANIFEST_INSTALLED_PATH = 'ext/manifest.yaml';
-/** Swamp prepends exactly this line when it installs a manifest. */
-export const MANIFEST_HEADER = "# Read-only; regenerate via 'swamp extension pull'\n";
-
+export { MANIFEST_HEADER, SKILLS_DIR };
+export const MANIFEST_ARCHIVE_NAME = MANIFEST_FILE;
+export const MANIFEST_INSTALLED_PATH = `ext/${MANIFEST_FILE}`;
 /** Copied to `ext/<dir>/`; Swamp creates all seven even when the archive lacks them. */
-export const EXT_DIRS = ['models', 'workflows', 'vaults', 'drivers', 'datastores', 'reports', 'files'] as const;
+export const EXT_DIRS = EXTENSION_SUBDIRS;
 /** Copied to `bundles/<dir>/`; Swamp creates each bundle namespace dir even when empty. */
-export const BUNDLE_DIRS = ['bundles', 'vault-bundles', 'driver-bundles', 'datastore-bundles', 'report-bundles'] as const;
-export const SKILLS_DIR = 'skills';
+export const BUNDLE_DIRS = BUNDLE_KINDS;
 
 /** Installed directories every tree has, whatever the archive holds. */
 export const ALWAYS_CREATED_DIRS: readonly string[] = [

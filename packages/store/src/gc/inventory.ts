@@ -2,7 +2,7 @@ import type * as CacacheModule from 'cacache';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { lazyCacache as cacache } from '../lazy.js';
-import { isSha256Hex } from '../archives.js';
+import { isSha256Hex } from '@swamp-store/primitives';
 import { treeDir } from '../layout.js';
 import type { Store } from '../store.js';
 import { readTreeManifest, type TreeManifest } from '../tree-manifest.js';

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { isProcessAlive } from '../process-alive.js';
+import { isProcessAlive } from '@swamp-store/primitives';
 
 /**
  * Staging files and folders name their writer so a sweeper can tell a dead

@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isSha256Hex } from '../archives.js';
+import { isSha256Hex, isProcessAlive, parseSha256Hex } from '@swamp-store/primitives';
 import { listRoots, type RootEntry, type RootRecord } from '../roots.js';
 import type { Store } from '../store.js';
 import { listTempRoots, TEMP_ROOT_MAX_AGE_MS } from '../temp-roots.js';
-import { isProcessAlive } from '../process-alive.js';
 import type { StoredTree } from './inventory.js';
 
 /** What a root needs: its digests, or `gone` when its folder no longer exists. Throwing means "cannot tell". */
@@ -96,7 +95,10 @@ export async function markLive(store: Store, liveDigestsOf: LiveDigestsOf): Prom
       continue;
     }
     live.liveRoots.push(root);
-    for (const d of needs) if (isSha256Hex(d)) live.digests.add(d.toLowerCase());
+    for (const d of needs) {
+      const hex = parseSha256Hex(d);
+      if (hex) live.digests.add(hex);
+    }
   }
   return live;
 }

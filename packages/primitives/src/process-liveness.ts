@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { HolderInfo } from './holder.js';
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
 
@@ -44,7 +43,7 @@ function procAvailable(): boolean {
 
 let ownStart: string | undefined | null = null;
 
-/** This process's kernel start time, recorded in the holder so a reused pid is not mistaken for it. */
+/** This process's kernel start time, recorded beside its pid so a reused pid is not mistaken for it. */
 export function ownProcessStart(): string | undefined {
   if (ownStart === null) {
     const stat = readProcStat(process.pid);
@@ -53,31 +52,47 @@ export function ownProcessStart(): string | undefined {
   return ownStart;
 }
 
+/** A process as recorded by whoever wants to know later whether it still runs. */
+export interface ProcessRef {
+  pid: number;
+  hostname: string;
+  /** Kernel start time from `ownProcessStart()` when it was recorded; tells a reused pid apart. */
+  processStart?: string;
+}
+
 /**
- * Whether the process that wrote `holder` still runs. Only a holder on this host can be
+ * Whether the recorded process still runs: the one liveness check of the workspace
+ * (lock holders, temp roots, leftover temp files). Only a process on this host can be
  * judged; a pid seen from another host (or another pid namespace with the same hostname,
  * which we cannot detect) says nothing, so it stays 'unknown' and only staleness applies.
+ * A zombie counts as dead (it answers kill(0) but will never release anything), and so
+ * does a live process whose start time differs from the recorded one (a reused pid).
  */
-export function holderLiveness(holder: HolderInfo): Liveness {
-  if (holder.hostname !== hostname()) return 'unknown';
-  if (holder.pid === process.pid) {
-    // Our own pid: it is us unless the holder was an earlier process whose pid we reuse.
+export function processLiveness(proc: ProcessRef): Liveness {
+  if (proc.hostname !== hostname()) return 'unknown';
+  if (proc.pid === process.pid) {
+    // Our own pid: it is us unless the record is from an earlier process whose pid we reuse.
     const own = ownProcessStart();
-    return holder.processStart && own && holder.processStart !== own ? 'dead' : 'alive';
+    return proc.processStart && own && proc.processStart !== own ? 'dead' : 'alive';
   }
   try {
-    process.kill(holder.pid, 0);
+    process.kill(proc.pid, 0);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') return 'dead';
     if (code !== 'EPERM') return 'unknown';
     // EPERM: a process with that pid exists but belongs to someone else; check it below.
   }
-  const stat = readProcStat(holder.pid);
+  const stat = readProcStat(proc.pid);
   if (stat === null) return 'dead';
   if (stat === undefined) return 'alive';
   // A zombie answers kill(0) but will never release anything.
   if (stat.state === 'Z' || stat.state === 'X') return 'dead';
-  if (holder.processStart && holder.processStart !== stat.start) return 'dead';
+  if (proc.processStart && proc.processStart !== stat.start) return 'dead';
   return 'alive';
+}
+
+/** True unless we can prove the process is gone (`processLiveness` says 'dead'). */
+export function isProcessAlive(pid: number, host: string): boolean {
+  return processLiveness({ pid, hostname: host }) !== 'dead';
 }

@@ -1,0 +1,21 @@
+/**
+ * What every swamp-store package shares, below the lock package: the digest and
+ * name rules, durable file writes, process liveness and Swamp's format
+ * constants. docs/ARCHITECTURE.md says which concept lives where.
+ */
+export { parseSha256Hex, isSha256Hex } from './sha256-hex.js';
+export { EXTENSION_NAME_RE, EXTENSION_NAME_SOURCE, isExtensionName } from './extension-name.js';
+export { writeFileAtomic, syncDir, type AtomicWriteOptions } from './durable-file.js';
+export { processLiveness, isProcessAlive, ownProcessStart, type Liveness, type ProcessRef } from './process-liveness.js';
+export {
+  SWAMP_DIR,
+  PULLED_DIR,
+  FALLBACK_SKILLS_DIR,
+  EXTENSION_SUBDIRS,
+  BUNDLE_SOURCE_DIR,
+  BUNDLE_KINDS,
+  SKILLS_DIR,
+  MANIFEST_FILE,
+  MANIFEST_HEADER,
+  type BundleKind,
+} from './swamp-format.js';
