@@ -1,8 +1,10 @@
 import type { Store } from '@swamp-store/store';
 import type { RepoContext } from '@swamp-store/worktree';
+import type { RemoteCache } from '@swamp-store/registry';
 import type { CommandOptions } from './main.js';
 import path from 'node:path';
 import { CliError } from './errors.js';
+import type { Output } from './output.js';
 import { noteStoreRoot } from './store-errors.js';
 
 /**
@@ -53,4 +55,23 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/**
+ * The fleet's shared cache: --remote, else SWAMP_STORE_REMOTE; none offline or when unset.
+ * A malformed URL is a usage error here, before anything is fetched; everything
+ * the remote does later is at most a warning (it is a cache).
+ */
+export async function openRemote(opts: CommandOptions, out: Output): Promise<RemoteCache | undefined> {
+  if (opts.offline) return undefined;
+  const url = typeof opts.remote === 'string' ? opts.remote : process.env.SWAMP_STORE_REMOTE;
+  if (!url) return undefined;
+  const [{ parseRemoteUrl, isOciError }, { RemoteCache }] = await Promise.all([import('@swamp-store/oci'), import('@swamp-store/registry')]);
+  try {
+    parseRemoteUrl(url);
+  } catch (err) {
+    if (isOciError(err)) throw new CliError('E_USAGE', `${err.message}${typeof opts.remote === 'string' ? '' : ' (SWAMP_STORE_REMOTE)'}`, err.remedy);
+    throw err;
+  }
+  return new RemoteCache({ url, push: process.env.SWAMP_STORE_REMOTE_PUSH !== '0', onWarning: (line) => out.warn(line) });
 }

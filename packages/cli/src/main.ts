@@ -22,6 +22,7 @@ const commands = {
   cacheVerify: () => import('./commands/cache-verify.js').then((m) => m.cacheVerify),
   ls: () => import('./commands/cache-ls.js').then((m) => m.ls),
   path: () => import('./commands/cache-path.js').then((m) => m.cachePath),
+  push: () => import('./commands/cache-push.js').then((m) => m.cachePush),
   serve: () => import('./commands/registry-serve.js').then((m) => m.serve),
 } satisfies Record<string, Loader>;
 
@@ -58,6 +59,7 @@ function action(load: Loader) {
 
 const repoDir = () => new Option('--repo-dir <dir>', 'repository root (default: $SWAMP_REPO_DIR, else found from the working directory)');
 const json = () => new Option('--json', 'print exactly one JSON document on stdout');
+const remote = () => new Option('--remote <url>', 'shared OCI cache, oci://HOST[:PORT]/REPO or oci+http://... (default: $SWAMP_STORE_REMOTE)');
 
 function build(): Command {
   const program = new Command('swamp-store')
@@ -77,6 +79,7 @@ function build(): Command {
     .addOption(new Option('--link-mode <mode>', 'how files get into the worktree').choices(['auto', 'hardlink', 'copy']).default('auto'))
     .option('--offline', 'never touch the network; use what the store has')
     .option('-f, --force', 'replace files that were edited by hand')
+    .addOption(remote())
     .addOption(json())
     .action(action(commands.pull));
   ext
@@ -86,6 +89,7 @@ function build(): Command {
     .option('--registry <url>', 'registry base URL for entries the store lacks')
     .option('--offline', 'never touch the network')
     .addOption(new Option('--link-mode <mode>', 'how files get into the worktree').choices(['auto', 'hardlink', 'copy']).default('auto'))
+    .addOption(remote())
     .addOption(json())
     .action(action(commands.install));
   ext
@@ -122,6 +126,14 @@ function build(): Command {
     .action(action(commands.cacheVerify));
   cache.command('ls').description('list trees, archives and roots with logical vs physical bytes').addOption(json()).action(action(commands.ls));
   cache.command('path').description('print the store directory').addOption(json()).action(action(commands.path));
+  cache
+    .command('push')
+    .description('seed the remote cache (SWAMP_STORE_REMOTE or --remote) with archives from this store')
+    .argument('[name...]', 'extensions to push (@scope/name or @scope/name@version)')
+    .option('--all', 'push every archive in the store')
+    .addOption(remote())
+    .addOption(json())
+    .action(action(commands.push));
 
   const registry = program.command('registry').description('a local registry server');
   registry

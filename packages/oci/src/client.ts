@@ -37,7 +37,17 @@ interface RequestOptions {
   deadline?: number;
   /** Follow redirects (blob GETs are often sent to storage elsewhere). */
   follow?: boolean;
+  /** Also retry a 400: a manifest PUT racing another push can see its blob as unknown for a moment. */
+  retry400?: boolean;
 }
+
+/**
+ * Attempts per request on 5xx/429. distribution's filesystem storage rewrites a
+ * repository's blob link on every upload of that blob, and a HEAD or manifest
+ * PUT that reads the link mid-write gets a 500 (or 400 "blob unknown"): with
+ * many machines pushing one archive at once that is routine, and gone a moment later.
+ */
+const ATTEMPTS = 4;
 
 /**
  * A client for the OCI distribution spec, only what a content-addressed cache
@@ -50,6 +60,7 @@ export class OciClient {
   readonly remote: RemoteRef;
   private authorizer: Authorizer | undefined;
   private readonly options: OciClientOptions;
+  private configPushed: Promise<void> | undefined;
 
   constructor(options: OciClientOptions) {
     this.options = options;
@@ -154,6 +165,7 @@ export class OciClient {
       headers: { 'content-type': MANIFEST_MEDIA_TYPE, 'content-length': String(bytes.length) },
       body: bytes,
       ok: [201, 200, 204],
+      retry400: true,
     });
     discard(res);
     return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -196,12 +208,36 @@ export class OciClient {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if ((await this.manifestDigest(tag)) === digest && (await this.hasBlob(a.sha256))) return false;
     await this.pushBlob(a.sha256, a.size, open);
-    await this.pushBlob(EMPTY_CONFIG.digest.slice('sha256:'.length), EMPTY_CONFIG.size, () => EMPTY_CONFIG_BYTES);
+    // Once per client: twenty archives pushed at once need not race twenty uploads of the same two bytes.
+    this.configPushed ??= this.pushBlob(EMPTY_CONFIG.digest.slice('sha256:'.length), EMPTY_CONFIG.size, () => EMPTY_CONFIG_BYTES).then(
+      () => undefined,
+      (err: unknown) => {
+        this.configPushed = undefined;
+        throw err;
+      },
+    );
+    await this.configPushed;
     await this.putManifest(tag, bytes);
     return true;
   }
 
   private async request(opts: RequestOptions): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.requestOnce(opts);
+      const transient = res.status >= 500 || res.status === 429 || (opts.retry400 && res.status === 400);
+      if (!transient || opts.ok.includes(res.status) || attempt >= ATTEMPTS) return this.accept(opts, res);
+      discard(res);
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+
+  private accept(opts: RequestOptions, res: Response): Response {
+    if (opts.ok.includes(res.status)) return res;
+    discard(res);
+    throw this.statusError(opts.method, res.url, res.status);
+  }
+
+  private async requestOnce(opts: RequestOptions): Promise<Response> {
     const scope = `repository:${this.remote.repository}:${opts.push ? 'pull,push' : 'pull'}`;
     const authorizer = await this.auth();
     const timeouts: Timeouts = {
@@ -220,9 +256,7 @@ export class OciClient {
       if (header) res = await attempt(header);
     }
     if (opts.follow) res = await this.follow(res, opts.method, timeouts);
-    if (opts.ok.includes(res.status)) return res;
-    discard(res);
-    throw this.statusError(opts.method, url, res.status);
+    return res;
   }
 
   /** Redirects: https, or the registry's own origin; never with our Authorization. */

@@ -5,6 +5,7 @@ import { createRegistryClient, type RegistryClient } from './client.js';
 import { checkArchivePath } from './archive-path.js';
 import { RegistryError } from './errors.js';
 import { fetchFromRegistry } from './fetch-archive.js';
+import type { RemoteCache } from './remote-cache.js';
 import type { Channel } from './versions.js';
 
 /** A resolved ref: the store's ResolvedArchive (kept as an alias for this package's callers). */
@@ -39,6 +40,13 @@ export interface ResolverOptions {
   offline?: boolean;
   client?: RegistryClient;
   onProgress?: (text: string) => void;
+  /** The fleet's shared cache (SWAMP_STORE_REMOTE), between the store and Swamp's registry. */
+  remote?: RemoteCache | undefined;
+}
+
+/** What the caller already knows about the archive a ref must resolve to (a lockfile entry's checksum). */
+export interface ResolveHint {
+  sha256?: string | undefined;
 }
 
 /**
@@ -46,10 +54,10 @@ export interface ResolverOptions {
  * first for registry names, streaming downloads for URLs, and local archives
  * ingested as they are.
  */
-export function createResolver(opts: ResolverOptions): (ref: string) => Promise<ResolvedRef> {
+export function createResolver(opts: ResolverOptions): (ref: string, hint?: ResolveHint) => Promise<ResolvedRef> {
   let client: RegistryClient | undefined = opts.client;
   const getClient = (): RegistryClient => (client ??= createRegistryClient({ ...(opts.registryUrl ? { baseUrl: opts.registryUrl } : {}), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) }));
-  return async (ref) => {
+  return async (ref, hint) => {
     const kind = classifyRef(ref);
     if (kind.kind === 'path') {
       await checkArchivePath(ref, kind.path);
@@ -58,12 +66,12 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
       // if the tree vanishes before it is pinned).
       const sha256 = await sha256File(kind.path).catch(() => undefined);
       if (sha256 && (await readTreeManifest(opts.store.layout, sha256)) && !(await isArchiveMissing(opts.store, sha256))) {
-        return { sha256, downloaded: false, verified: true, serverUrl: '' };
+        return { sha256, downloaded: false, verified: true, serverUrl: '', source: 'store', pushed: false };
       }
       const sourceKey = `file:${kind.path}`;
       const info = await ingest(opts.store, kind.path, { sourceKey });
       await ensureTreeOrReject(opts.store, info, sourceKey, `Archive ${ref}`);
-      return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '' };
+      return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '', source: 'store', pushed: false };
     }
     if (kind.kind === 'url') {
       if (opts.offline) {
@@ -74,7 +82,7 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
         consume: (body) => ingest(opts.store, body, { sourceKey: `url:${kind.url.href}` }),
       });
       await ensureTreeOrReject(opts.store, info, `url:${kind.url.href}`, `Archive ${kind.url.href}`);
-      return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '' };
+      return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '', source: 'registry', pushed: false };
     }
     const got = await fetchFromRegistry({
       store: opts.store,
@@ -83,6 +91,8 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
       ...(kind.version ? { version: kind.version } : {}),
       ...(opts.channel ? { channel: opts.channel } : {}),
       offline: Boolean(opts.offline),
+      remote: opts.remote,
+      expectedSha256: hint?.sha256,
       onProgress: (p) => opts.onProgress?.(p.phase === 'resolved' ? `${kind.name}@${p.version}` : `${kind.name}: ${p.received} bytes`),
     });
     return {
@@ -93,6 +103,8 @@ export function createResolver(opts: ResolverOptions): (ref: string) => Promise<
       verified: got.verified,
       serverUrl: got.serverUrl,
       channel: got.channel,
+      source: got.source,
+      pushed: got.pushed,
     };
   };
 }

@@ -15,4 +15,8 @@ export interface ResolvedArchive {
   /** The registry base URL (the lockfile's serverUrl); empty for local archives and URLs. */
   serverUrl: string;
   channel?: 'beta' | 'rc' | 'stable' | undefined;
+  /** Where the bytes came from: this store, the remote cache (SWAMP_STORE_REMOTE), or a registry/URL/file. */
+  source?: 'store' | 'remote' | 'registry' | undefined;
+  /** True when this process uploaded the archive to the remote cache. */
+  pushed?: boolean | undefined;
 }

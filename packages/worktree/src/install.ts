@@ -37,7 +37,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
   const snapshot = (await readLockfile(repo.lockfilePath)).entries;
   const pins = await beginPins(store);
   try {
-    const trees = new Map<string, { ensured: PristineTreeResult; downloaded: boolean; verified: boolean }>();
+    const trees = new Map<string, Got>();
     await Promise.all(
       Object.entries(snapshot).map(async ([name, entry]) => {
         const got = await treeForEntry(opts, pins, name, entry);
@@ -67,6 +67,8 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
           store: got.ensured.status,
           downloaded: got.downloaded,
           verified: got.verified,
+          source: got.source,
+          pushed: got.pushed,
           linked: { hardlink: 0, reflink: 0, copy: 0 },
           files: placedFileCount(repo, name, got.ensured.tree),
           pruned: plan?.change.orphans ?? [],
@@ -96,22 +98,26 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
   }
 }
 
-async function treeForEntry(
-  opts: InstallOptions,
-  pins: { add(d: readonly string[]): Promise<void> },
-  name: string,
-  entry: LockEntry,
-): Promise<{ ensured: PristineTreeResult; downloaded: boolean; verified: boolean }> {
+interface Got {
+  ensured: PristineTreeResult;
+  downloaded: boolean;
+  verified: boolean;
+  source: PullResult['source'];
+  pushed: boolean;
+}
+
+async function treeForEntry(opts: InstallOptions, pins: { add(d: readonly string[]): Promise<void> }, name: string, entry: LockEntry): Promise<Got> {
+  const stored = { downloaded: false, verified: true, source: 'store', pushed: false } as const;
   const { store } = opts;
   if (entry.checksum) {
     await pins.add([entry.checksum]);
     const local = await findArchive(store, entry.checksum);
-    if (local) return { ensured: await ensurePristineTree(store, entry.checksum, { expectedName: name }), downloaded: false, verified: true };
+    if (local) return { ensured: await ensurePristineTree(store, entry.checksum, { expectedName: name }), ...stored };
     const tree = await ensurePristineTree(store, entry.checksum, { expectedName: name }).catch((err: unknown) => {
       if (err instanceof StoreError && err.code === 'E_NOT_FOUND') return undefined;
       throw err;
     });
-    if (tree) return { ensured: tree, downloaded: false, verified: true };
+    if (tree) return { ensured: tree, ...stored };
   }
   if (opts.offline || !opts.resolve) {
     throw new WorktreeError(
@@ -120,7 +126,8 @@ async function treeForEntry(
       `Run 'swamp-store extension install' without --offline, or 'swamp-store extension pull ${name}@${entry.version}'.`,
     );
   }
-  const archive = await opts.resolve(`${name}@${entry.version}`);
+  // The checksum lets the resolver ask the remote cache by digest before Swamp's registry.
+  const archive = await opts.resolve(`${name}@${entry.version}`, { sha256: entry.checksum });
   if (entry.checksum && archive.sha256 !== entry.checksum) {
     throw new WorktreeError(
       'E_INTEGRITY',
@@ -129,5 +136,11 @@ async function treeForEntry(
     );
   }
   await pins.add([archive.sha256]);
-  return { ensured: await ensurePristineTree(store, archive.sha256, { expectedName: name }), downloaded: archive.downloaded, verified: archive.verified };
+  return {
+    ensured: await ensurePristineTree(store, archive.sha256, { expectedName: name }),
+    downloaded: archive.downloaded,
+    verified: archive.verified,
+    source: archive.source ?? (archive.downloaded ? 'registry' : 'store'),
+    pushed: Boolean(archive.pushed),
+  };
 }

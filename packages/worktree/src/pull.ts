@@ -12,7 +12,7 @@ export type { ResolvedArchive };
  * the store. Pluggable: the CLI wires the registry client in; tests may pass
  * their own.
  */
-export type Resolver = (ref: string) => Promise<ResolvedArchive>;
+export type Resolver = (ref: string, hint?: { sha256?: string | undefined }) => Promise<ResolvedArchive>;
 
 export interface PullOptions {
   repo: RepoContext;
@@ -39,6 +39,10 @@ export interface PullResult {
   store: TreeStatus;
   downloaded: boolean;
   verified: boolean;
+  /** Where the archive's bytes came from (ResolvedArchive.source); `store` when nothing was fetched. */
+  source: 'store' | 'remote' | 'registry';
+  /** True when this process uploaded the archive to the remote cache. */
+  pushed: boolean;
   linked: LinkCounts;
   files: number;
   pruned: string[];
@@ -166,6 +170,8 @@ class Puller {
       store: ensured.status,
       downloaded: archive.downloaded,
       verified: archive.verified,
+      source: archive.source ?? (archive.downloaded ? 'registry' : 'store'),
+      pushed: Boolean(archive.pushed),
       linked: { ...linker.counts },
       files: placedFileCount(this.opts.repo, name, ensured.tree),
       pruned,

@@ -1,7 +1,8 @@
 // The one table `pnpm bench` prints: each scenario against its baseline.
 import { fmtBytes, fmtMs, fmtRatio, formatTable } from './table.mjs';
 
-const value = (v, r) => (r.unit === 'bytes' ? fmtBytes(v) : fmtMs(v));
+// 'count' rows (archives downloaded) print as plain numbers.
+const value = (v, r) => (r.unit === 'bytes' ? fmtBytes(v) : r.unit === 'count' ? String(v ?? '-') : fmtMs(v));
 
 export function formatResultTable(rows) {
   return formatTable(

@@ -14,11 +14,12 @@ import corpus from './corpus.mjs';
 import fleet from './fleet.mjs';
 import huge from './huge.mjs';
 import noopPull from './noop-pull.mjs';
+import remoteFleet from './remote-fleet.mjs';
 import version from './version.mjs';
 import warmPull from './warm-pull.mjs';
 import warmPull10k from './warm-pull-10k.mjs';
 import warmPull10kLinks from './warm-pull-10k-links.mjs';
 
-export const SCENARIOS = [warmPull, noopPull, warmPull10k, warmPull10kLinks, coldPull, fleet, version, corpus, huge];
+export const SCENARIOS = [warmPull, noopPull, warmPull10k, warmPull10kLinks, coldPull, fleet, remoteFleet, version, corpus, huge];
 
 export const DEFAULT = ['warm-pull', 'noop-pull', 'warm-pull-10k', 'cold-pull', 'fleet', 'version'];

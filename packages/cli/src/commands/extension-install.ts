@@ -1,18 +1,19 @@
 import type { LinkMode } from '@swamp-store/worktree';
-import { openRepo, openStoreFromEnv, registryUrl } from '../context.js';
+import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
 
 export async function install(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
-  const [store, repo, worktree, registry] = await Promise.all([
+  const [store, repo, worktree, registry, remote] = await Promise.all([
     openStoreFromEnv(),
     openRepo(opts),
     import('@swamp-store/worktree'),
     import('@swamp-store/registry'),
+    openRemote(opts, out),
   ]);
   const offline = Boolean(opts.offline);
-  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, onProgress: (t: string) => out.progress(t) });
+  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, remote, onProgress: (t: string) => out.progress(t) });
   const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto' });
   if (report.pruned.length) out.notice(`Removed ${report.pruned.length} file(s) that no lockfile entry lists.`);
   if (report.extensions.length === 0) out.line('The lockfile lists no extensions.');

@@ -1,18 +1,19 @@
 import type { LinkMode } from '@swamp-store/worktree';
 import { autoGcEnabled } from '../auto-gc-env.js';
 import { CliError } from '../errors.js';
-import { openRepo, openStoreFromEnv, registryUrl } from '../context.js';
+import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
 
 export async function pull(refs: string[], opts: CommandOptions, out: Output): Promise<number> {
   if (refs.length === 0) throw new CliError('E_USAGE', 'Name at least one extension to pull.', "Use 'swamp-store extension pull @scope/name'.");
-  const [store, repo, worktree, registry] = await Promise.all([
+  const [store, repo, worktree, registry, remote] = await Promise.all([
     openStoreFromEnv(),
     openRepo(opts),
     import('@swamp-store/worktree'),
     import('@swamp-store/registry'),
+    openRemote(opts, out),
   ]);
   const channel = opts.channel === 'beta' || opts.channel === 'rc' ? opts.channel : undefined;
   const resolve = registry.createResolver({
@@ -21,6 +22,7 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
     apiKey: process.env.SWAMP_API_KEY,
     channel,
     offline: Boolean(opts.offline),
+    remote,
     onProgress: (text: string) => out.progress(text),
   });
   const results = await worktree.pullExtensions({

@@ -15,6 +15,8 @@ export function extensionJson(r: PullResult) {
     store: r.store,
     downloaded: r.downloaded,
     verified: r.verified,
+    source: r.source,
+    pushed: r.pushed,
     linked: r.linked,
     files: r.files,
     pruned: r.pruned,

@@ -26,6 +26,8 @@ export interface RegistryServerStats {
   requests: Record<string, number>;
   /** Archive bodies served (GETs of /files/...). */
   downloads: number;
+  /** The same, per archive sha256: proves how often each archive left the registry. */
+  downloadsBySha256: Record<string, number>;
   /** Archive requests that carried an `x-api-key` header (a client leaking its key to the redirect target). */
   filesWithApiKey: number;
 }
@@ -59,7 +61,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const log = options.log ?? (() => {});
   const catalog = new Catalog(dir, log);
   await catalog.refresh();
-  const stats: RegistryServerStats = { requests: {}, downloads: 0, filesWithApiKey: 0 };
+  const stats: RegistryServerStats = { requests: {}, downloads: 0, downloadsBySha256: {}, filesWithApiKey: 0 };
   let baseUrl = '';
 
   const server = http.createServer((req, res) => {
@@ -153,6 +155,7 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
         return;
       }
       stats.downloads++;
+      stats.downloadsBySha256[entry.sha256] = (stats.downloadsBySha256[entry.sha256] ?? 0) + 1;
       await pipeline(fs.createReadStream('', { fd: handle, autoClose: false }), res);
     } finally {
       await handle.close();
