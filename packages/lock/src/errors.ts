@@ -1,17 +1,18 @@
+import { SwampStoreError } from '@swamp-store/primitives';
 import type { HolderInfo } from './holder.js';
 
 export type LockErrorCode = 'E_LOCK_TIMEOUT' | 'E_LOCK_COMPROMISED';
 
 /** Every failure this package reports; the CLI maps `code` to an exit status. */
-export class LockError extends Error {
+export class LockError extends SwampStoreError<LockErrorCode> {
   override readonly name = 'LockError';
   constructor(
-    readonly code: LockErrorCode,
+    code: LockErrorCode,
     message: string,
-    readonly remedy?: string,
+    remedy?: string,
     readonly holder?: HolderInfo,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, remedy, options);
   }
 }

@@ -4,17 +4,19 @@
  * E_REMOTE: anything else (unreachable, timeouts, 5xx, out of space, a hostile answer).
  * Callers treat the remote as a cache: everything but E_REMOTE_CONFIG is a warning.
  */
+import { SwampStoreError } from '@swamp-store/primitives';
+
 export type OciErrorCode = 'E_REMOTE_CONFIG' | 'E_REMOTE_AUTH' | 'E_REMOTE';
 
-export class OciError extends Error {
+export class OciError extends SwampStoreError<OciErrorCode> {
   override readonly name = 'OciError';
   constructor(
-    readonly code: OciErrorCode,
+    code: OciErrorCode,
     message: string,
-    readonly remedy?: string,
+    remedy?: string,
     options?: { cause?: unknown; status?: number },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, remedy, { cause: options?.cause });
     this.status = options?.status;
   }
 

@@ -3,6 +3,7 @@
  * name rules, durable file writes, process liveness and Swamp's format
  * constants. docs/ARCHITECTURE.md says which concept lives where.
  */
+export { SwampStoreError, isSwampStoreError, mapFsError, NO_SPACE_REMEDY, type ErrorCode, type NoSpaceErrorClass } from './errors.js';
 export { parseSha256Hex, isSha256Hex } from './sha256-hex.js';
 export { EXTENSION_NAME_RE, EXTENSION_NAME_SOURCE, isExtensionName } from './extension-name.js';
 export { writeFileAtomic, syncDir, type AtomicWriteOptions } from './durable-file.js';

@@ -1,13 +1,15 @@
-/** Codes of ../../shared/CLI.md that the registry client can raise. */
+import { SwampStoreError } from '@swamp-store/primitives';
+
+/** The codes of docs/CLI.md that the registry client can raise. */
 export type RegistryErrorCode = 'E_NOT_FOUND' | 'E_NETWORK' | 'E_INTEGRITY' | 'E_USAGE';
 
 /** Every failure this package reports; the CLI maps `code` to an exit status. */
-export class RegistryError extends Error {
+export class RegistryError extends SwampStoreError<RegistryErrorCode> {
   override readonly name = 'RegistryError';
   constructor(
-    readonly code: RegistryErrorCode,
+    code: RegistryErrorCode,
     message: string,
-    readonly remedy?: string,
+    remedy?: string,
     options?: {
       cause?: unknown;
       /** HTTP status that caused the failure, when there was one. */
@@ -21,7 +23,7 @@ export class RegistryError extends Error {
       retryAfterMs?: number;
     },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, remedy, { cause: options?.cause });
     this.status = options?.status;
     this.retryable = options?.retryable ?? false;
     this.retryAfterMs = options?.retryAfterMs;

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { lazyCacache as cacache, lazySsri as ssri } from './lazy.js';
-import { StoreError, mapFsError } from './errors.js';
+import { StoreError } from './errors.js';
 import { clearArchiveMissing } from './archive-missing.js';
 import { ensureLayout, type Store } from './store.js';
-import { isSha256Hex, parseSha256Hex } from '@swamp-store/primitives';
+import { isSha256Hex, mapFsError, parseSha256Hex } from '@swamp-store/primitives';
 
 /** What the store knows about one archive's bytes. */
 export interface ArchiveInfo {
@@ -117,7 +117,7 @@ export async function ingest(store: Store, source: string | Readable | Buffer, o
     if (code === 'ENOENT' && typeof source === 'string') {
       throw new StoreError('E_NOT_FOUND', `Archive ${source} does not exist.`, 'Check the path and try again.', { cause: err });
     }
-    throw mapFsError(err, 'writing an archive into the store');
+    throw mapFsError(err, 'writing an archive into the store', StoreError);
   } finally {
     ingestsInFlight--;
   }

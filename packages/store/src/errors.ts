@@ -1,4 +1,6 @@
-/** Codes of ../../shared/CLI.md that the store can raise. */
+import { SwampStoreError } from '@swamp-store/primitives';
+
+/** The codes of docs/CLI.md that the store can raise. */
 export type StoreErrorCode =
   | 'E_NOT_FOUND'
   | 'E_INTEGRITY'
@@ -10,23 +12,6 @@ export type StoreErrorCode =
   | 'E_STORE';
 
 /** Every failure this package reports; the CLI maps `code` to an exit status. */
-export class StoreError extends Error {
+export class StoreError extends SwampStoreError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    readonly remedy?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Turns ENOSPC/EDQUOT from any fs call into the one code users see for a full disk. */
-export function mapFsError(err: unknown, what: string): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new StoreError('E_NO_SPACE', `No space left on device while ${what}.`, 'Free some space (try \'swamp-store cache gc\') and run the command again.', { cause: err });
-  }
-  return err;
 }

@@ -1,4 +1,4 @@
-export { StoreError, mapFsError, type StoreErrorCode } from './errors.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
 export { defaultStoreRoot, storeLayout, treeDir, gcLockPath, downloadLockPath, digestLockPath, LAYOUT_VERSION, type StoreLayout } from './layout.js';
 export { openStore, ensureLayout, type Store, type StoreOptions } from './store.js';
 export { probeStore, storeUnusable, storeReadOnly, type StoreAccess } from './store-access.js';

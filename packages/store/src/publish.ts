@@ -1,8 +1,9 @@
+import { mapFsError } from '@swamp-store/primitives';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
 import { findArchive, openArchiveStream, recordVersion, type ArchiveInfo } from './archives.js';
-import { StoreError, mapFsError } from './errors.js';
+import { StoreError } from './errors.js';
 import type { ExtractResult } from './extract/index.js';
 import { extractArchive } from './extract-lazy.js';
 import { digestLockPath, tmpName, treeDir } from './layout.js';
@@ -93,7 +94,7 @@ async function extractAndPublish(
     return winner ? { tree: winner, ours: false } : { tree, ours: true };
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw mapFsError(err, 'unpacking an archive into the store');
+    throw mapFsError(err, 'unpacking an archive into the store', StoreError);
   }
 }
 

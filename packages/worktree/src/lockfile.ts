@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseSha256Hex, writeFileAtomic } from '@swamp-store/primitives';
-import { WorktreeError, mapFsError } from './errors.js';
+import { mapFsError, parseSha256Hex, writeFileAtomic } from '@swamp-store/primitives';
+import { WorktreeError } from './errors.js';
 import { ALL_SKILLS_DIRS } from './repo.js';
 import { BUNDLE_KINDS, EXTENSION_NAME_RE, bundleDir, extensionDir, isSafeRelativePath } from './placement.js';
 
@@ -241,7 +241,7 @@ export async function writeLockfileAtomic(file: string, entries: LockEntries): P
     // A dot-named temp beside the lockfile: sweepLockfileTemps knows its shape.
     await writeFileAtomic(file, text, { tmp: tempPathFor(file) });
   } catch (err) {
-    throw mapFsError(err, `writing ${file}`);
+    throw mapFsError(err, `writing ${file}`, WorktreeError);
   }
 }
 

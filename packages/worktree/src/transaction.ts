@@ -1,9 +1,10 @@
+import { mapFsError } from '@swamp-store/primitives';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
 import { mapPool, registerRoot, type Store } from '@swamp-store/store';
 import { applyCommitted } from './commit.js';
-import { mapFsError } from './errors.js';
+import { WorktreeError } from './errors.js';
 import { STAGING_DIR, STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
 import { readLockfile, sweepLockfileTemps, type LockEntry } from './lockfile.js';
 import type { LinkCounts, Linker } from './link.js';
@@ -110,7 +111,7 @@ export async function runTransaction(
       // Nothing in the worktree has changed yet: roll back right away.
       await fs.rm(paths.resolve(journal.staging), { recursive: true, force: true }).catch(() => undefined);
       await removeJournal(repo.repoDir).catch(() => undefined);
-      throw mapFsError(err, 'staging files in the worktree');
+      throw mapFsError(err, 'staging files in the worktree', WorktreeError);
     }
     lock.assertHeld();
     await applyCommitted(repo, journal);

@@ -1,10 +1,11 @@
+import { mapFsError } from '@swamp-store/primitives';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
-import { StoreError, mapFsError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type ExtensionManifest } from '../manifest.js';
 import { ARCHIVE_ROOT, splitArchivePath } from './archive-path.js';
 import { badManifest, corrupt, overLimit, showPath, unsafe } from './failures.js';
@@ -336,7 +337,7 @@ class ExtractSession {
     if (e?.code === 'ENOENT' || e?.code === 'EISDIR') {
       return new StoreError('E_NOT_FOUND', 'Cannot read the archive.', undefined, { cause: e });
     }
-    const mapped = mapFsError(e, 'extracting an archive');
+    const mapped = mapFsError(e, 'extracting an archive', StoreError);
     if (mapped instanceof StoreError) return mapped;
     return new StoreError('E_STORE', `Extracting the archive failed: ${String(e?.message ?? e)}.`, undefined, { cause: e });
   }

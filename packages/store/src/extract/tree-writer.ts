@@ -1,7 +1,8 @@
+import { mapFsError } from '@swamp-store/primitives';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, type Hash } from 'node:crypto';
-import { StoreError, mapFsError } from '../errors.js';
+import { StoreError } from '../errors.js';
 import { showPath, unsafe } from './failures.js';
 
 export interface WrittenFile {
@@ -141,7 +142,7 @@ export class TreeWriter {
 
 /** ENOSPC becomes E_NO_SPACE; any other fs failure is reported as a store problem, not the archive's. */
 function fsFailure(err: unknown, what: string): StoreError {
-  const mapped = mapFsError(err, what);
+  const mapped = mapFsError(err, what, StoreError);
   if (mapped instanceof StoreError) return mapped;
   const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
   return new StoreError('E_STORE', `Failed ${what} in the store (${code}).`, 'Check the store directory\'s permissions and disk, then run the command again.', { cause: err });
