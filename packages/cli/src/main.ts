@@ -46,6 +46,7 @@ function action(load: Loader) {
     const opts = cmd.opts() as CommandOptions;
     const args = cmd.args;
     const out = new Output(Boolean(opts.json));
+    out.quiet = Boolean(opts.quiet);
     try {
       // Both are module loads: started together, one's file reads overlap the other's compiling.
       const [run] = await Promise.all([load(), reportLockWaits(out)]);
@@ -156,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = build();
   if (json) program.configureOutput({ writeErr: () => undefined });
   for (const sub of program.commands.flatMap((c) => [c, ...c.commands])) {
+    if (sub.commands.length === 0) sub.option('-q, --quiet', 'no progress lines, even on a terminal');
     sub.exitOverride();
     if (json) sub.configureOutput({ writeErr: () => undefined });
   }

@@ -7,6 +7,7 @@ import {
   ingest,
   lookupVersion,
   recordVersion,
+  reportProgress,
   type ArchiveInfo,
   type Store,
 } from '@swamp-store/store';
@@ -163,7 +164,10 @@ async function download(opts: FetchFromRegistryOptions, version: string, checksu
   const onProgress = opts.onProgress;
   const info = await client.download(name, version, {
     ...(opts.channel && { channel: opts.channel }),
-    ...(onProgress && { onProgress: (p) => onProgress({ phase: 'download', ...p }) }),
+    onProgress: (p) => {
+      onProgress?.({ phase: 'download', ...p });
+      reportProgress({ phase: 'download', label: `${name}@${version}`, done: p.received, total: p.total });
+    },
     consume: async (body, meta) => {
       try {
         // Straight from the socket into cacache: the archive is never held in

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EXTENSION_NAME_SOURCE } from '@swamp-store/primitives';
-import { ensureTreeOrReject, ingest, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
+import { ensureTreeOrReject, ingest, reportProgress, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient } from './client.js';
 import { checkArchivePath } from './archive-path.js';
 import { RegistryError } from './errors.js';
@@ -70,19 +70,22 @@ export function createResolver(opts: ResolverOptions): (ref: string, hint?: Reso
       }
       const sourceKey = `file:${kind.path}`;
       const info = await ingest(opts.store, kind.path, { sourceKey });
-      await ensureTreeOrReject(opts.store, info, sourceKey, `Archive ${ref}`);
-      return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '', source: 'store', pushed: false };
+      const { status } = await ensureTreeOrReject(opts.store, info, sourceKey, `Archive ${ref}`);
+      return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '', source: 'store', pushed: false, treeStatus: status };
     }
     if (kind.kind === 'url') {
       if (opts.offline) {
         throw new RegistryError('E_NETWORK', `Cannot download ${kind.url.href} while offline.`, 'Run the command without --offline, or pull a local archive path.');
       }
       const info = await getClient().downloadUrl(kind.url, {
-        onProgress: (p) => opts.onProgress?.(`${kind.url.href}: ${p.received} bytes`),
+        onProgress: (p) => {
+          opts.onProgress?.(`${kind.url.href}: ${p.received} bytes`);
+          reportProgress({ phase: 'download', label: kind.url.href, done: p.received, total: p.total });
+        },
         consume: (body) => ingest(opts.store, body, { sourceKey: `url:${kind.url.href}` }),
       });
-      await ensureTreeOrReject(opts.store, info, `url:${kind.url.href}`, `Archive ${kind.url.href}`);
-      return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '', source: 'registry', pushed: false };
+      const { status } = await ensureTreeOrReject(opts.store, info, `url:${kind.url.href}`, `Archive ${kind.url.href}`);
+      return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '', source: 'registry', pushed: false, treeStatus: status };
     }
     const got = await fetchFromRegistry({
       store: opts.store,

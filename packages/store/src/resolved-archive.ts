@@ -19,4 +19,10 @@ export interface ResolvedArchive {
   source?: 'store' | 'remote' | 'registry' | undefined;
   /** True when this process uploaded the archive to the remote cache. */
   pushed?: boolean | undefined;
+  /**
+   * Set when the resolver already unpacked the tree (local archives and URLs are
+   * unpacked at once, so a broken one leaves the store again): how that went, so a
+   * pull reports `extracted`/`waited` rather than the `hit` it then finds.
+   */
+  treeStatus?: 'extracted' | 'waited' | 'hit' | undefined;
 }

@@ -133,6 +133,7 @@ class Puller {
       await this.pins.add([archive.sha256]);
       ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
     }
+    if (ensured.status === 'hit' && archive.treeStatus) ensured = { ...ensured, status: archive.treeStatus };
     this.opts.onEvent?.({ type: 'tree', name: ensured.tree.name, status: ensured.status, repaired: ensured.repaired.length });
     return { ref, archive, ensured, name: ensured.tree.name };
   }

@@ -2,7 +2,7 @@ import { mapFsError } from '@swamp-store/primitives';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
-import { mapPool, registerRoot, type Store } from '@swamp-store/store';
+import { mapPool, registerRoot, reportProgress, type Store } from '@swamp-store/store';
 import { applyCommitted } from './commit.js';
 import { WorktreeError } from './errors.js';
 import { STAGING_DIR, STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
@@ -143,9 +143,11 @@ async function stageFiles(paths: RepoPaths, stagingRel: string, planned: Planned
       }
     }
     // Links with a few in flight: the syscalls overlap in the thread pool instead of one await each.
-    await mapPool(plan.stage, 32, (file) =>
-      linker.place(file.source, path.join(stagingAbs, file.target), { privateCopy: file.privateCopy, copyMode: file.copyMode }),
-    );
+    let placed = 0;
+    await mapPool(plan.stage, 32, async (file) => {
+      await linker.place(file.source, path.join(stagingAbs, file.target), { privateCopy: file.privateCopy, copyMode: file.copyMode });
+      reportProgress({ phase: 'link', label: plan.change.name, done: ++placed, total: plan.stage.length });
+    });
     plan.linked = {
       hardlink: linker.counts.hardlink - before.hardlink,
       reflink: linker.counts.reflink - before.reflink,

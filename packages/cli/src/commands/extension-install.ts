@@ -13,7 +13,8 @@ export async function install(_args: string[], opts: CommandOptions, out: Output
     openRemote(opts, out),
   ]);
   const offline = Boolean(opts.offline);
-  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, remote, onProgress: (t: string) => out.progress(t) });
+  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, remote });
+  await out.showPhaseProgress();
   const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto' });
   if (report.pruned.length) out.notice(`Removed ${report.pruned.length} file(s) that no lockfile entry lists.`);
   if (report.extensions.length === 0) out.line('The lockfile lists no extensions.');

@@ -23,8 +23,8 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
     channel,
     offline: Boolean(opts.offline),
     remote,
-    onProgress: (text: string) => out.progress(text),
   });
+  await out.showPhaseProgress();
   const results = await worktree.pullExtensions({
     repo,
     store,
@@ -35,7 +35,6 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
     linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto',
     force: Boolean(opts.force),
     onEvent: (e) => {
-      if (e.type === 'tree') out.progress(`${e.name}: store ${e.status}`);
       if (e.type === 'cycle') out.notice(`Note: dependency cycle ${e.chain.join(' -> ')}; each extension is pulled once.`);
     },
   });

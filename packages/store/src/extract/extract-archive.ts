@@ -1,4 +1,5 @@
 import { mapFsError } from '@swamp-store/primitives';
+import { reportProgress } from '../progress.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -95,6 +96,7 @@ class ExtractSession {
   /** Directories whose whole ancestor chain is known to be directories: saves re-walking it per file. */
   private readonly dirChains = new Set<string>();
   private failure: unknown;
+  private filesDone = 0;
   private entries = 0;
   private fileBytes = 0;
   private tarBytes = 0;
@@ -300,6 +302,7 @@ class ExtractSession {
     if (r.kind === 'manifest') return this.acceptManifest(Buffer.concat(r.chunks, r.size), r.declared);
     if (this.writer.openSize !== r.declared) throw corrupt(`Archive entry ${showPath(r.raw)} is truncated.`);
     this.writer.endFile();
+    reportProgress({ phase: 'extract', label: this.manifest?.name ?? this.expectedName ?? '', done: ++this.filesDone });
   }
 
   private acceptManifest(bytes: Buffer, declared: number): void {
@@ -309,6 +312,7 @@ class ExtractSession {
     const text = utf8.decode(bytes);
     this.manifest = parseManifest(text, this.expectedName === undefined ? {} : { expectedName: this.expectedName });
     this.writer.writeWholeFile(MANIFEST_INSTALLED_PATH, Buffer.from(MANIFEST_HEADER + text, 'utf8'));
+    reportProgress({ phase: 'extract', label: this.manifest.name, done: ++this.filesDone });
   }
 
   private finish(): void {
