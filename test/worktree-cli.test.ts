@@ -275,8 +275,11 @@ describe('extension pull', () => {
     for (const [rel, linked] of auto.same) expect(linked, rel).toBe(!want.bundles.has(rel));
     const list = await ok(auto.repo, 'extension', 'list');
     expect(list.json.extensions).toEqual([
-      { name: '@cli/tool', version: v1.version, checksum: a.checksum, files: want.lockfileFiles.length, pulledAt: readLockfileJson(auto.repo)['@cli/tool']?.pulledAt },
+      { name: '@cli/tool', version: v1.version, checksum: a.checksum, files: want.files.size, pulledAt: readLockfileJson(auto.repo)['@cli/tool']?.pulledAt },
     ]);
+    // list counts files as pull does (each skill file in each tool's folder), not lockfile lines (one per skill folder).
+    expect(list.json.extensions[0].files).toBe(auto.r.json.extensions[0].files);
+    expect(want.files.size).toBeGreaterThan(want.lockfileFiles.length);
   }, LONG);
 });
 

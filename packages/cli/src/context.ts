@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CliError } from './errors.js';
 import type { Output } from './output.js';
 import { noteStoreRoot } from './store-errors.js';
+import { onInterruptAbandonTransaction, onInterruptDiscardStoreWork } from './signals.js';
 
 /**
  * The store folder: SWAMP_STORE_DIR (absolute: a relative one would silently
@@ -28,15 +29,19 @@ export async function storeRootFromEnv(): Promise<string> {
  */
 export async function openStoreFromEnv(): Promise<Store> {
   const root = await storeRootFromEnv();
-  const { openStore, probeStore } = await import('@swamp-store/store');
+  const { openStore, probeStore, discardOwnWorkSync } = await import('@swamp-store/store');
   const access = await probeStore(root);
-  return openStore({ root, readOnly: access === 'read-only' });
+  const store = openStore({ root, readOnly: access === 'read-only' });
+  onInterruptDiscardStoreWork(() => discardOwnWorkSync(store));
+  return store;
 }
 
 /** The repository: --repo-dir, else SWAMP_REPO_DIR, else found from the working directory. */
 export async function openRepo(opts: CommandOptions): Promise<RepoContext> {
-  const { resolveRepo } = await import('@swamp-store/worktree');
-  return resolveRepo({ repoDir: typeof opts.repoDir === 'string' ? opts.repoDir : undefined, cwd: process.cwd(), env: process.env });
+  const { resolveRepo, abandonOwnTransactionSync } = await import('@swamp-store/worktree');
+  const repo = await resolveRepo({ repoDir: typeof opts.repoDir === 'string' ? opts.repoDir : undefined, cwd: process.cwd(), env: process.env });
+  onInterruptAbandonTransaction(repo.repoDir, () => abandonOwnTransactionSync(repo.repoDir));
+  return repo;
 }
 
 export function registryUrl(opts: CommandOptions): string {
@@ -44,18 +49,7 @@ export function registryUrl(opts: CommandOptions): string {
   return (fromFlag ?? process.env.SWAMP_CLUB_URL ?? 'https://swamp-club.com').replace(/\/+$/, '');
 }
 
-/** Human-readable byte counts for reports. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes } from './format.js';
 
 /**
  * The fleet's shared cache: --remote, else SWAMP_STORE_REMOTE; none offline or when unset.

@@ -10,29 +10,13 @@ import { exitCodeFor, toCoded } from './errors.js';
  */
 
 let installed = false;
+let json = false;
+
+/** Whether this command was asked for --json (errors reported outside a command's own flow need it). */
+export function jsonMode(): boolean {
+  return json;
+}
 let reported = false;
-let cleanups: Array<() => void> = [];
-
-/** Synchronous last-moment cleanups (a process dying of an internal error cannot await). */
-export function onFatalCleanup(fn: () => void): () => void {
-  cleanups.push(fn);
-  return () => {
-    cleanups = cleanups.filter((f) => f !== fn);
-  };
-}
-
-export function runFatalCleanups(): void {
-  const todo = cleanups;
-  cleanups = [];
-  for (const fn of todo) {
-    try {
-      fn();
-    } catch {
-      // best effort: the process is ending either way
-    }
-  }
-}
-
 function isClosedPipe(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code;
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
@@ -55,7 +39,8 @@ export function reportError(err: unknown, json: boolean, stderr: NodeJS.Writable
 }
 
 /** Installs the handlers once per process. `json` decides the error document's form. */
-export function installFatalHandlers(json: boolean): void {
+export function installFatalHandlers(jsonOutput: boolean): void {
+  json = jsonOutput;
   if (installed) return;
   installed = true;
   // A reader that closed the pipe: drop the rest of stdout, keep working, exit as planned.
@@ -66,7 +51,6 @@ export function installFatalHandlers(json: boolean): void {
   const fatal = (err: unknown): void => {
     if (reported) return;
     reported = true;
-    runFatalCleanups();
     const code = reportError(err, json);
     process.exit(code);
   };

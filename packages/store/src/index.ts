@@ -19,6 +19,7 @@ export { checkTreeFast, verifyTreeFull, sha256File, type TreeProblem } from './t
 export { moveAside } from './quarantine.js';
 export { beginPins, listTempRoots, type Pins, type TempRootRecord, type TempRootEntry } from './temp-roots.js';
 export { registerRoot, listRoots, dropRoot, type RootRecord, type RootEntry } from './roots.js';
+export { discardOwnWorkSync } from './interrupt.js';
 export { setProgressListener, reportProgress, type ProgressEvent, type ProgressPhase } from './progress.js';
 export { mapPool } from './pool.js';
 export { parseManifest, parseDependency, type ExtensionManifest } from './manifest.js';

@@ -11,6 +11,7 @@ export { removeExtensions, type RemovedExtension } from './remove.js';
 export { listExtensions, type ListedExtension } from './list.js';
 export { verifyWorktree, type VerifyProblem, type VerifyProblemKind } from './verify.js';
 export { recoverIfNeeded } from './recover.js';
+export { abandonOwnTransactionSync, type InterruptedTransaction } from './interrupt.js';
 export { lockfileLockPath, recoverInterrupted } from './transaction.js';
 export { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
 export { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';

@@ -1,6 +1,7 @@
 import type { GcOptions, GcReport } from '@swamp-store/store';
 import { confirm } from '../confirm.js';
 import { formatBytes, openStoreFromEnv } from '../context.js';
+import { plural } from '../format.js';
 import { CliError } from '../errors.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
@@ -18,13 +19,10 @@ export function parseDuration(text: string): number {
   return Math.round(value * unit);
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 function summary(r: GcReport): string {
   const what = [plural(r.removed.trees.length, 'tree'), plural(r.removed.archives.length, 'archive'), plural(r.removed.roots.length, 'dead worktree root')];
-  if (r.removed.leftovers) what.push(plural(r.removed.leftovers, 'staging leftover'));
+  if (r.removed.leftovers) what.push(`${plural(r.removed.leftovers, 'staging leftover')} (${formatBytes(r.removed.leftoverBytes)})`);
+  if (r.removed.tempRoots) what.push(plural(r.removed.tempRoots, 'temp root') + ' of dead commands');
   const verb = r.dryRun ? 'Would remove' : 'Removed';
   return `${verb} ${what.join(', ')} (${formatBytes(r.removed.bytes)}); kept ${plural(r.kept.trees, 'tree')}, ${plural(r.kept.archives, 'archive')}.`;
 }
@@ -60,7 +58,7 @@ export async function gc(_args: string[], opts: CommandOptions, out: Output): Pr
   if (!dryRun && willPrompt(out, yes)) {
     // As Swamp's `data gc`: show what would go, then ask.
     const preview = await storePkg.collectGarbage(store, { ...gcOpts, dryRun: true });
-    const nothing = preview.removed.trees.length + preview.removed.archives.length + preview.removed.roots.length + preview.removed.leftovers === 0;
+    const nothing = preview.removed.trees.length + preview.removed.archives.length + preview.removed.roots.length + preview.removed.leftovers + preview.removed.tempRoots === 0;
     if (nothing) {
       report(out, preview);
       return 0;

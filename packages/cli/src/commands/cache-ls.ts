@@ -1,6 +1,7 @@
 import { formatBytes, openStoreFromEnv } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
+import { plural } from '../format.js';
 
 export async function ls(_args: string[], _opts: CommandOptions, out: Output): Promise<number> {
   const [store, storePkg, worktree] = await Promise.all([openStoreFromEnv(), import('@swamp-store/store'), import('@swamp-store/worktree')]);
@@ -8,7 +9,7 @@ export async function ls(_args: string[], _opts: CommandOptions, out: Output): P
   out.line(`Store: ${listing.dir}`);
   out.line(`Trees (${listing.trees.length}):`);
   for (const t of listing.trees) {
-    out.line(`  ${t.checksum.slice(0, 12)}  ${t.name ?? '?'}@${t.version ?? '?'}  ${t.files} files  ${formatBytes(t.bytes)}  last used ${t.lastUsed}`);
+    out.line(`  ${t.checksum.slice(0, 12)}  ${t.name ?? '?'}@${t.version ?? '?'}  ${plural(t.files, 'file')}  ${formatBytes(t.bytes)}  last used ${t.lastUsed}`);
   }
   out.line(`Archives (${listing.archives.length}):`);
   for (const a of listing.archives) out.line(`  ${a.checksum.slice(0, 12)}  ${a.name ?? '?'}@${a.version ?? '?'}  ${formatBytes(a.bytes)}`);

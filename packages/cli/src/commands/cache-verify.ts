@@ -1,6 +1,7 @@
 import { openStoreFromEnv } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
+import { plural } from '../format.js';
 
 export async function cacheVerify(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
   const [store, storePkg] = await Promise.all([openStoreFromEnv(), import('@swamp-store/store')]);
@@ -9,9 +10,9 @@ export async function cacheVerify(_args: string[], opts: CommandOptions, out: Ou
   const fixed = new Set(result.repaired);
   for (const p of result.problems) out.line(`${p.problem.padEnd(10)} ${p.path}${fixed.has(p.checksum) ? '  (repaired)' : ''}`);
   if (result.problems.length === 0) out.line('Every tree and archive in the store matches its checksums.');
-  else if (result.ok) out.line(`${result.problems.length} problem(s) found and repaired; damaged archives will be fetched again on the next pull.`);
-  else if (repair) out.notice(`${result.problems.length} problem(s) found; some could not be repaired (their archive is damaged or gone). Pull those extensions again.`);
-  else out.notice(`${result.problems.length} problem(s) found. Run 'swamp-store cache verify --repair' to fix them.`);
+  else if (result.ok) out.line(`${plural(result.problems.length, 'problem')} found and repaired; damaged archives will be fetched again on the next pull.`);
+  else if (repair) out.notice(`${plural(result.problems.length, 'problem')} found; some could not be repaired (their archive is damaged or gone). Pull those extensions again.`);
+  else out.notice(`${plural(result.problems.length, 'problem')} found. Run 'swamp-store cache verify --repair' to fix them.`);
   out.result(result);
   return result.ok ? 0 : 1;
 }

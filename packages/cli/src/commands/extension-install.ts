@@ -3,6 +3,7 @@ import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
+import { plural } from '../format.js';
 
 export async function install(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
   const [store, repo, worktree, registry, remote] = await Promise.all([
@@ -16,7 +17,7 @@ export async function install(_args: string[], opts: CommandOptions, out: Output
   const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, remote });
   await out.showPhaseProgress();
   const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto' });
-  if (report.pruned.length) out.notice(`Removed ${report.pruned.length} file(s) that no lockfile entry lists.`);
+  if (report.pruned.length) out.notice(`Removed ${plural(report.pruned.length, 'file')} that no lockfile entry lists.`);
   if (report.extensions.length === 0) out.line('The lockfile lists no extensions.');
   reportInstalled(out, repo, report.extensions, 'Restored');
   return 0;

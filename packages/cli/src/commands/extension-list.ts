@@ -1,12 +1,13 @@
 import { openRepo } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
+import { plural } from '../format.js';
 
 export async function list(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
   const [repo, worktree] = await Promise.all([openRepo(opts), import('@swamp-store/worktree')]);
   const extensions = await worktree.listExtensions(repo);
   if (extensions.length === 0) out.line('No extensions installed.');
-  for (const e of extensions) out.line(`${e.name}@${e.version}  ${e.files} files  pulled ${e.pulledAt}`);
+  for (const e of extensions) out.line(`${e.name}@${e.version}  ${plural(e.files, 'file')}  pulled ${e.pulledAt}`);
   out.result({ extensions });
   return 0;
 }

@@ -3,6 +3,7 @@ import { confirm } from '../confirm.js';
 import { openRepo, openStoreFromEnv } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
+import { plural } from '../format.js';
 
 export async function rm(names: string[], opts: CommandOptions, out: Output): Promise<number> {
   if (names.length === 0) throw new CliError('E_USAGE', 'Name at least one extension to remove.');
@@ -12,7 +13,7 @@ export async function rm(names: string[], opts: CommandOptions, out: Output): Pr
     return 1;
   }
   const removed = await worktree.removeExtensions(repo, store, names);
-  for (const r of removed) out.line(`Removed ${r.name}@${r.version} (${r.filesDeleted} files).`);
+  for (const r of removed) out.line(`Removed ${r.name}@${r.version} (${plural(r.filesDeleted, 'file')}).`);
   out.result({ removed });
   return 0;
 }

@@ -1,5 +1,6 @@
 import type { FallbackReason, PullResult, RepoContext } from '@swamp-store/worktree';
 import type { Output } from '../output.js';
+import { plural } from '../format.js';
 
 const FALLBACK_TEXT: Record<FallbackReason, string> = {
   'cross-device': 'the store is on another filesystem than the repository, so files were copied instead of hardlinked',
@@ -39,7 +40,7 @@ export function reportInstalled(out: Output, repo: RepoContext, results: PullRes
   for (const f of fallbacks) out.notice(`Note: ${FALLBACK_TEXT[f]}.`);
   for (const r of results) {
     if (!r.verified) out.warn(`${r.name}@${r.version} is unverified: no published checksum was available to check its bytes against.`);
-    if (r.repaired.length) out.warn(`the store copy of ${r.name}@${r.version} had been modified (${r.repaired.length} file(s)); it was re-extracted from its archive.`);
+    if (r.repaired.length) out.warn(`the store copy of ${r.name}@${r.version} had been modified (${plural(r.repaired.length, 'file')}); it was re-extracted from its archive.`);
   }
   for (const r of results) {
     const dep = r.dependencyOf ? ` (dependency of ${r.dependencyOf})` : '';
@@ -48,8 +49,8 @@ export function reportInstalled(out: Output, repo: RepoContext, results: PullRes
       continue;
     }
     const links = describeLinks(r);
-    const pruned = r.pruned.length ? `, ${r.pruned.length} old file(s) removed` : '';
-    out.line(`${verb} ${r.name}@${r.version}${dep}: ${r.files} files${links ? ` (${links})` : ''}${pruned}; store ${r.store}${r.downloaded ? ', downloaded' : ''}.`);
+    const pruned = r.pruned.length ? `, ${plural(r.pruned.length, 'old file')} removed` : '';
+    out.line(`${verb} ${r.name}@${r.version}${dep}: ${plural(r.files, 'file')}${links ? ` (${links})` : ''}${pruned}; store ${r.store}${r.downloaded ? ', downloaded' : ''}.`);
   }
   out.result({ repoDir: repo.repoDir, lockfile: repo.lockfilePath, extensions: results.map(extensionJson) });
 }

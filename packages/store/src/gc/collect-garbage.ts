@@ -52,6 +52,8 @@ export interface GcReport {
     tempRoots: number;
     /** Staging of dead processes and quarantined trees. */
     leftovers: number;
+    /** Their bytes (part of `bytes`): partial downloads and half-extracted trees of interrupted commands. */
+    leftoverBytes: number;
   };
   kept: { trees: number; archives: number };
   /** Worktrees or commands whose needs could not be read: while any is listed, no tree or archive is removed. */
@@ -238,6 +240,7 @@ export async function collectGarbage(store: Store, opts: GcOptions): Promise<GcR
       blobs,
       tempRoots: live.deadTempRoots.length,
       leftovers: leftovers.paths.length,
+      leftoverBytes: leftovers.bytes,
     },
     kept: { trees: p.totalTrees - trees.length, archives: p.totalArchives - archives.length },
     unknown: live.unknown,
