@@ -7,9 +7,13 @@
 // (primitives, lock, store, worktree, registry) are found through each package's
 // node_modules links and bundled in; only Node built-ins stay outside.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cliDir = fileURLToPath(new URL('..', import.meta.url));
+// Chunk names carry content hashes: without a clean folder, every build would add to the
+// chunks of all earlier ones, and `npm pack` would ship them all.
+rmSync(`${cliDir}/bundle`, { recursive: true, force: true });
 
 await build({
   entryPoints: [`${cliDir}/dist/main.js`],

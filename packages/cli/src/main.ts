@@ -91,6 +91,7 @@ function build(): Command {
     .option('--offline', 'never touch the network')
     .addOption(new Option('--link-mode <mode>', 'how files get into the worktree').choices(['auto', 'hardlink', 'copy']).default('auto'))
     .addOption(remote())
+    .option('-f, --force', "replace files that were edited by hand with the lockfile's")
     .addOption(json())
     .action(action(commands.install));
   ext

@@ -1,3 +1,4 @@
+import { CliError } from './errors.js';
 import { jsonMode, reportError } from './fatal.js';
 import { formatBytes } from './format.js';
 
@@ -75,10 +76,11 @@ function finish(signal: string, deadline: number): void {
         : scope.worktree
           ? ` The worktree${where} is consistent: extensions this command already installed stay installed and listed in the lockfile.`
           : '';
-  const err = Object.assign(new Error(`Interrupted by ${signal}.${store}${worktree}`), {
-    code: 'E_INTERRUPTED',
-    remedy: scope.worktree ? "Run the same command again to finish (or 'swamp-store extension install' to restore the lockfile's state)." : 'Run the same command again.',
-  });
+  const err = new CliError(
+    'E_INTERRUPTED',
+    `Interrupted by ${signal}.${store}${worktree}`,
+    scope.worktree ? "Run the same command again to finish (or 'swamp-store extension install' to restore the lockfile's state)." : 'Run the same command again.',
+  );
   reportError(err, jsonMode());
   process.exit(INTERRUPTED_EXIT);
 }

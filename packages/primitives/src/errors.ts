@@ -52,6 +52,8 @@ export type ErrorCode =
   | 'E_REMOTE_AUTH'
   /** A remote cache's URL is unusable. */
   | 'E_REMOTE_CONFIG'
+  /** Stopped by SIGINT or SIGTERM (exit 130); what it had half-made was removed. */
+  | 'E_INTERRUPTED'
   /** A bug or an unexpected system error. */
   | 'E_INTERNAL';
 

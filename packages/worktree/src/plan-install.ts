@@ -118,7 +118,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     throw new WorktreeError(
       'E_MODIFIED',
       `${name}: ${edited.length} file(s) were edited by hand or are not swamp-store's: ${shown}.`,
-      `Keep your changes elsewhere, or use 'swamp-store extension pull ${name} --force' to replace them.`,
+      `Keep your changes elsewhere, then run 'swamp-store extension install --force' to put back the lockfile's files (or pull ${name} again with --force).`,
     );
   }
 

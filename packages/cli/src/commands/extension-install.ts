@@ -16,7 +16,7 @@ export async function install(_args: string[], opts: CommandOptions, out: Output
   const offline = Boolean(opts.offline);
   const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, remote });
   await out.showPhaseProgress();
-  const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto' });
+  const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto', force: Boolean(opts.force) });
   if (report.pruned.length) out.notice(`Removed ${plural(report.pruned.length, 'file')} that no lockfile entry lists.`);
   if (report.extensions.length === 0) out.line('The lockfile lists no extensions.');
   reportInstalled(out, repo, report.extensions, 'Restored');
