@@ -1,9 +1,10 @@
 // The behaviours of issue 3 one by one, each through the CLI in its own
 // process, each checked against the archive's bytes computed independently.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { ROOT, ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { LOCKFILE_REL, checkWorktree, cliEnv, expectedInstall, readLockfileJson, storeFile, writeSpec } from './fixtures/worktree-support.js';
 
@@ -130,6 +131,28 @@ describe('extension install', () => {
     for (const f of v2Only) expect(fs.existsSync(path.join(repo, f)), f).toBe(false);
     await expectVerified(repo);
     expect(fs.readFileSync(path.join(repo, LOCKFILE_REL), 'utf8')).toBe(olderLockfile);
+  }, LONG);
+});
+
+describe('lock timeout', () => {
+  it('SWAMP_STORE_LOCK_TIMEOUT_MS bounds the wait for a held worktree lock: exit 75, E_LOCK_TIMEOUT, nothing installed', async () => {
+    const repo = makeRepo(path.join(root, 'lock-timeout'));
+    const a = await archive(other);
+    const lockPath = path.join(repo, `${LOCKFILE_REL}.lock`);
+    fs.mkdirSync(path.dirname(lockPath), { recursive: true });
+    const holder = spawn(process.execPath, [path.join(ROOT, 'packages/lock/test/fixtures/hold.mjs'), lockPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve())); // {"event":"held"}
+      const started = Date.now();
+      const r = await runCli(['extension', 'pull', a.file, '--repo-dir', repo, '--json'], { env: cliEnv(store, { SWAMP_STORE_LOCK_TIMEOUT_MS: '300' }) });
+      expect(r.code, r.stderr).toBe(75);
+      expect(r.errorJson?.code).toBe('E_LOCK_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(30_000); // not the 60 s default
+      expect(fs.existsSync(path.join(repo, LOCKFILE_REL))).toBe(false);
+    } finally {
+      holder.stdin.end('release\n');
+      await new Promise((resolve) => holder.on('exit', resolve));
+    }
   }, LONG);
 });
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from '@swamp-store/store';
 import { autoGcEnabled } from './auto-gc-env.js';
 
-export { AUTO_GC_ENV, autoGcEnabled } from './auto-gc-env.js';
+export { autoGcEnabled } from './auto-gc-env.js';
 
 /**
  * Automatic gc, like Cargo's: off by default; `SWAMP_STORE_AUTO_GC=1` turns it
@@ -27,7 +27,7 @@ async function startedRecently(stamp: string, now: number): Promise<boolean> {
 
 /** Returns true when it started a gc. Never throws: a pull must not fail because housekeeping could not start. */
 export async function maybeStartAutoGc(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  if (!autoGcEnabled(env)) return false;
+  if (!autoGcEnabled()) return false;
   try {
     const { ensureLayout, gcLockPath } = await import('@swamp-store/store');
     const { isLocked, tryLock } = await import('@swamp-store/lock');

@@ -5,6 +5,7 @@ import type { CommandOptions } from './main.js';
 import path from 'node:path';
 import { CliError } from './errors.js';
 import type { Output } from './output.js';
+import { settings } from './settings.js';
 import { noteStoreRoot } from './store-errors.js';
 import { onInterruptAbandonTransaction, onInterruptDiscardStoreWork } from './signals.js';
 
@@ -13,12 +14,12 @@ import { onInterruptAbandonTransaction, onInterruptDiscardStoreWork } from './si
  * make a separate store in every working folder) or the per-user default.
  */
 export async function storeRootFromEnv(): Promise<string> {
-  const dir = process.env.SWAMP_STORE_DIR;
+  const dir = settings().storeDir;
   if (dir && !path.isAbsolute(dir)) {
     throw new CliError('E_USAGE', `SWAMP_STORE_DIR must be an absolute path, not '${dir}'.`, `Use an absolute path, e.g. SWAMP_STORE_DIR="$PWD/${dir}", or unset it for the per-user default.`);
   }
   const { defaultStoreRoot } = await import('@swamp-store/store');
-  const root = defaultStoreRoot(process.env);
+  const root = dir ? path.resolve(dir) : defaultStoreRoot(process.env);
   noteStoreRoot(root);
   return root;
 }
@@ -39,14 +40,15 @@ export async function openStoreFromEnv(): Promise<Store> {
 /** The repository: --repo-dir, else SWAMP_REPO_DIR, else found from the working directory. */
 export async function openRepo(opts: CommandOptions): Promise<RepoContext> {
   const { resolveRepo, abandonOwnTransactionSync } = await import('@swamp-store/worktree');
-  const repo = await resolveRepo({ repoDir: typeof opts.repoDir === 'string' ? opts.repoDir : undefined, cwd: process.cwd(), env: process.env });
+  const repo = await resolveRepo({ repoDir: typeof opts.repoDir === 'string' ? opts.repoDir : undefined, cwd: process.cwd(), settings: settings() });
   onInterruptAbandonTransaction(repo.repoDir, () => abandonOwnTransactionSync(repo.repoDir));
   return repo;
 }
 
+/** --registry, else SWAMP_CLUB_URL (from the settings table), else the default. */
 export function registryUrl(opts: CommandOptions): string {
   const fromFlag = typeof opts.registry === 'string' ? opts.registry : undefined;
-  return (fromFlag ?? process.env.SWAMP_CLUB_URL ?? 'https://swamp-club.com').replace(/\/+$/, '');
+  return (fromFlag ?? settings().registryUrl).replace(/\/+$/, '');
 }
 
 export { formatBytes } from './format.js';
@@ -58,7 +60,7 @@ export { formatBytes } from './format.js';
  */
 export async function openRemote(opts: CommandOptions, out: Output): Promise<RemoteCache | undefined> {
   if (opts.offline) return undefined;
-  const url = typeof opts.remote === 'string' ? opts.remote : process.env.SWAMP_STORE_REMOTE;
+  const url = typeof opts.remote === 'string' ? opts.remote : settings().remote;
   if (!url) return undefined;
   const [{ parseRemoteUrl, isOciError }, { RemoteCache }] = await Promise.all([import('@swamp-store/oci'), import('@swamp-store/registry')]);
   try {
@@ -67,5 +69,5 @@ export async function openRemote(opts: CommandOptions, out: Output): Promise<Rem
     if (isOciError(err)) throw new CliError('E_USAGE', `${err.message}${typeof opts.remote === 'string' ? '' : ' (SWAMP_STORE_REMOTE)'}`, err.remedy);
     throw err;
   }
-  return new RemoteCache({ url, push: process.env.SWAMP_STORE_REMOTE_PUSH !== '0', onWarning: (line) => out.warn(line) });
+  return new RemoteCache({ url, push: settings().remotePush, onWarning: (line) => out.warn(line) });
 }

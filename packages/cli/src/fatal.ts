@@ -1,4 +1,5 @@
 import { exitCodeFor, toCoded } from './errors.js';
+import { settings } from './settings.js';
 
 /**
  * The process-wide safety net: whatever escapes a command (an 'error' event
@@ -31,7 +32,7 @@ export function reportError(err: unknown, json: boolean, stderr: NodeJS.Writable
     } else {
       stderr.write(`Error: ${coded.message}${coded.remedy ? ` ${coded.remedy}` : ''}\n`);
     }
-    if (coded.code === 'E_INTERNAL' && process.env.SWAMP_STORE_DEBUG === '1' && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+    if (coded.code === 'E_INTERNAL' && settings().debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
   } catch {
     // nowhere left to report to
   }

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
 import { installFatalHandlers } from './fatal.js';
 import { Output } from './output.js';
+import { settings } from './settings.js';
 import { VERSION } from './version.js';
 
 /** Options every command's implementation receives; parsed, never raw argv. */
@@ -32,8 +33,10 @@ function wantsJson(argv: readonly string[]): boolean {
   return argv.includes('--json');
 }
 
+/** The lock package's process-wide defaults: the wait reporter and SWAMP_STORE_LOCK_TIMEOUT_MS from the settings table. */
 async function reportLockWaits(out: Output): Promise<void> {
-  const { setLockWaitReporter } = await import('@swamp-store/lock');
+  const { setDefaultLockTimeout, setLockWaitReporter } = await import('@swamp-store/lock');
+  setDefaultLockTimeout(settings().lockTimeoutMs);
   setLockWaitReporter(({ lockPath, holder }) => {
     const who = holder ? `pid ${holder.pid} (${holder.command}) since ${holder.acquiredAt}` : 'another process';
     out.notice(`Waiting for lock ${lockPath} held by ${who}...`);

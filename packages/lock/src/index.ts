@@ -1,7 +1,7 @@
 export { withLock, tryLock } from './with-lock.js';
 export type { TryLockOptions, TryLockResult } from './with-lock.js';
 export type { LockContext } from './acquire.js';
-export type { LockOptions } from './options.js';
+export { setDefaultLockTimeout, type LockOptions } from './options.js';
 export { isLocked } from './is-locked.js';
 export { readHolder, describeHolder } from './holder.js';
 export type { HolderInfo } from './holder.js';

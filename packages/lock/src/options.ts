@@ -1,7 +1,7 @@
 import type { LockWaitReporter } from './wait-reporter.js';
 
 export interface LockOptions {
-  /** Longest wait for the lock; default SWAMP_STORE_LOCK_TIMEOUT_MS, else 60000. 0 means one attempt; Infinity waits forever. */
+  /** Longest wait for the lock; default the process-wide one (setDefaultLockTimeout), else 60000. 0 means one attempt; Infinity waits forever. */
   timeoutMs?: number;
   /** A lock not refreshed for this long is taken over; default 8000, at least 2000 (proper-lockfile's floor). */
   staleMs?: number;
@@ -14,6 +14,18 @@ export interface LockOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+let defaultTimeoutMs = DEFAULT_TIMEOUT_MS;
+
+/**
+ * Process-wide, like the wait reporter: the CLI sets it once from its settings
+ * table (SWAMP_STORE_LOCK_TIMEOUT_MS), so every lock the command takes, deep in
+ * any package, waits as long as the user asked without each caller passing it.
+ * undefined restores the built-in default.
+ */
+export function setDefaultLockTimeout(ms: number | undefined): void {
+  defaultTimeoutMs = ms !== undefined && !Number.isNaN(ms) && ms >= 0 ? ms : DEFAULT_TIMEOUT_MS;
+}
 /**
  * 8 s, not proper-lockfile's 10 s: a holder killed before it wrote its holder
  * info can only be judged by staleness, and takeover (stale threshold plus one
@@ -38,19 +50,12 @@ export function resolveOptions(options: LockOptions): ResolvedOptions {
   const updateMs = Math.max(Math.min(finiteOr(options.updateMs, staleMs / 2), staleMs / 2), MIN_UPDATE_MS);
   return {
     // Infinity is allowed: wait as long as it takes.
-    timeoutMs: Math.max(0, options.timeoutMs === undefined || Number.isNaN(options.timeoutMs) ? timeoutFromEnv() : options.timeoutMs),
+    timeoutMs: Math.max(0, options.timeoutMs === undefined || Number.isNaN(options.timeoutMs) ? defaultTimeoutMs : options.timeoutMs),
     staleMs,
     updateMs,
     signal: options.signal,
     onWait: options.onWait,
   };
-}
-
-export function timeoutFromEnv(): number {
-  const raw = process.env.SWAMP_STORE_LOCK_TIMEOUT_MS;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_TIMEOUT_MS;
-  const value = Number(raw);
-  return Number.isFinite(value) && value >= 0 ? value : DEFAULT_TIMEOUT_MS;
 }
 
 function finiteOr(value: number | undefined, fallback: number): number {

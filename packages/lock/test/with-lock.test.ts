@@ -5,7 +5,7 @@ import { lstat, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/prom
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LockError, isLocked, readHolder, setLockWaitReporter, tryLock, withLock } from '../src/index.js';
+import { LockError, isLocked, readHolder, setDefaultLockTimeout, setLockWaitReporter, tryLock, withLock } from '../src/index.js';
 import type { HolderInfo, LockWaitEvent } from '../src/index.js';
 import { makeTempDir } from './support.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   setLockWaitReporter(undefined);
-  delete process.env.SWAMP_STORE_LOCK_TIMEOUT_MS;
+  setDefaultLockTimeout(undefined);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -175,13 +175,13 @@ describe('waiting', () => {
     expect(await isLocked(lockPath)).toBe(false);
   });
 
-  it('takes its default timeout from SWAMP_STORE_LOCK_TIMEOUT_MS and reports through onWait instead of the global reporter', async () => {
+  it('takes its default timeout from setDefaultLockTimeout (the CLI passes SWAMP_STORE_LOCK_TIMEOUT_MS) and reports through onWait instead of the global reporter', async () => {
     const lockPath = await freshLock();
     let release!: () => void;
     const holding = withLock(lockPath, () => new Promise<void>((resolve) => (release = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 50));
 
-    process.env.SWAMP_STORE_LOCK_TIMEOUT_MS = '200';
+    setDefaultLockTimeout(200);
     let started = Date.now();
     expect((await caught(withLock(lockPath, async () => 'ran'))).code).toBe('E_LOCK_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(800);

@@ -1,7 +1,7 @@
 /**
  * What every swamp-store package shares, below the lock package: the digest and
- * name rules, durable file writes, process liveness and Swamp's format
- * constants. docs/ARCHITECTURE.md says which concept lives where.
+ * name rules, durable file writes, process liveness, Swamp's format
+ * constants, the error base class and the settings table. docs/ARCHITECTURE.md says which concept lives where.
  */
 export { SwampStoreError, isSwampStoreError, mapFsError, NO_SPACE_REMEDY, type ErrorCode, type NoSpaceErrorClass } from './errors.js';
 export { parseSha256Hex, isSha256Hex } from './sha256-hex.js';
@@ -20,3 +20,4 @@ export {
   MANIFEST_HEADER,
   type BundleKind,
 } from './swamp-format.js';
+export { SETTINGS, readSettings, DEFAULT_REGISTRY_URL, type Setting, type SettingKey, type Settings } from './settings.js';

@@ -17,7 +17,6 @@ export interface Setting<T> {
   parse(raw: string): T | undefined;
 }
 
-const text = (raw: string): string | undefined => (raw === '' ? undefined : raw);
 const nonNegativeNumber = (raw: string): number | undefined => {
   if (raw.trim() === '') return undefined;
   const value = Number(raw);
@@ -29,6 +28,7 @@ const positiveInteger = (raw: string): number | undefined => {
   return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 };
 const onOff = (raw: string): boolean => /^(1|true|yes|on)$/i.test(raw.trim());
+const text = (raw: string): string | undefined => (raw === '' ? undefined : raw);
 
 export const DEFAULT_REGISTRY_URL = 'https://swamp-club.com';
 
@@ -36,7 +36,7 @@ export const DEFAULT_REGISTRY_URL = 'https://swamp-club.com';
 export const SETTINGS = {
   storeDir: {
     name: 'SWAMP_STORE_DIR',
-    meaning: 'the global store (an absolute path)',
+    meaning: 'the global store (absolute path)',
     defaultText: 'per-user cache directory (above)',
     default: undefined as string | undefined,
     parse: text,
@@ -97,9 +97,37 @@ export const SETTINGS = {
     default: false,
     parse: onOff,
   },
+  remote: {
+    name: 'SWAMP_STORE_REMOTE',
+    meaning: 'shared OCI cache, `oci://HOST[:PORT]/REPO` or `oci+http://...`; `--remote` overrides',
+    defaultText: 'none (off)',
+    default: undefined as string | undefined,
+    parse: text,
+  },
+  remoteUsername: {
+    name: 'SWAMP_STORE_REMOTE_USERNAME',
+    meaning: 'credentials for the remote',
+    defaultText: "Docker's `config.json` `auths`",
+    default: undefined as string | undefined,
+    parse: text,
+  },
+  remotePassword: {
+    name: 'SWAMP_STORE_REMOTE_PASSWORD',
+    meaning: 'credentials for the remote',
+    defaultText: "Docker's `config.json` `auths`",
+    default: undefined as string | undefined,
+    parse: (raw: string) => raw,
+  },
+  remotePush: {
+    name: 'SWAMP_STORE_REMOTE_PUSH',
+    meaning: '`0`: read from the remote, never write to it',
+    defaultText: '`1`',
+    default: true,
+    parse: (raw: string) => raw.trim() !== '0',
+  },
   debug: {
     name: 'SWAMP_STORE_DEBUG',
-    meaning: '`1`: print the stack trace of an internal error (E_INTERNAL)',
+    meaning: '`1`: print the stack trace of an internal error (`E_INTERNAL`)',
     defaultText: 'off',
     default: false,
     parse: (raw: string) => raw.trim() === '1',

@@ -1,26 +1,30 @@
 import type { Readable } from 'node:stream';
+import { DEFAULT_REGISTRY_URL, SETTINGS, type Settings } from '@swamp-store/primitives';
 import { RegistryError } from './errors.js';
 import { discard, httpGet, readBody, type HttpResponse } from './http.js';
 import { ShapeError, parseChecksum, parseInfo, parseLatest, type ExtensionInfo, type LatestVersion } from './responses.js';
 import { parseRetryAfter, withRetries, type RetryPolicy } from './retry.js';
 import type { Channel } from './versions.js';
 
-export const DEFAULT_REGISTRY_URL = 'https://swamp-club.com';
+export { DEFAULT_REGISTRY_URL };
+
+/** The settings (docs/CLI.md, "Settings") the client takes when no explicit option says otherwise. */
+export type RegistrySettings = Partial<Pick<Settings, 'registryUrl' | 'apiKey' | 'stallTimeoutMs' | 'maxArchiveBytes'>>;
 
 const MiB = 1024 * 1024;
 
 export interface RegistryClientOptions {
-  /** Registry base URL; default env SWAMP_CLUB_URL, else https://swamp-club.com. */
+  /** Registry base URL; default settings.registryUrl (SWAMP_CLUB_URL), else https://swamp-club.com. */
   baseUrl?: string;
-  /** Sent as `x-api-key` to the registry (never to a download's redirect target); default env SWAMP_API_KEY. */
+  /** Sent as `x-api-key` to the registry (never to a download's redirect target); default settings.apiKey (SWAMP_API_KEY). */
   apiKey?: string;
-  /** Where SWAMP_CLUB_URL / SWAMP_API_KEY are read from; default process.env. */
-  env?: NodeJS.ProcessEnv;
+  /** What the CLI read from the environment once; the client never reads process.env. */
+  settings?: RegistrySettings;
   /** Whole API call, body included. Default 15 s, as Swamp. */
   apiTimeoutMs?: number;
   /** Whole download, redirects and body included. Default 120 s, as Swamp. */
   downloadTimeoutMs?: number;
-  /** No byte for this long, while we are ready for one, aborts. Default env SWAMP_STORE_STALL_TIMEOUT_MS, else 30 s. */
+  /** No byte for this long, while we are ready for one, aborts. Default settings.stallTimeoutMs, else 30 s. */
   stallTimeoutMs?: number;
   /** Attempts after the first, on network errors, 5xx and 429. Default 3. */
   retries?: number;
@@ -32,7 +36,7 @@ export interface RegistryClientOptions {
   maxRetryAfterMs?: number;
   /** Largest JSON answer. Default 1 MiB. */
   maxJsonBytes?: number;
-  /** Largest archive. Default env SWAMP_STORE_MAX_ARCHIVE_BYTES, else 512 MiB. */
+  /** Largest archive. Default settings.maxArchiveBytes, else 512 MiB. */
   maxArchiveBytes?: number;
   /** Most redirects followed by one download. Default 5. */
   maxRedirects?: number;
@@ -71,8 +75,8 @@ export class RegistryClient {
   private readonly retry: RetryPolicy;
 
   constructor(options: RegistryClientOptions = {}) {
-    const env = options.env ?? process.env;
-    const raw = options.baseUrl ?? (env.SWAMP_CLUB_URL || DEFAULT_REGISTRY_URL);
+    const settings = options.settings ?? {};
+    const raw = options.baseUrl ?? (settings.registryUrl || DEFAULT_REGISTRY_URL);
     let url: URL;
     try {
       url = new URL(raw);
@@ -84,15 +88,15 @@ export class RegistryClient {
     }
     this.baseUrl = url.href.replace(/\/+$/, '');
     this.origin = url.origin;
-    const key = options.apiKey ?? env.SWAMP_API_KEY;
+    const key = options.apiKey ?? settings.apiKey;
     this.apiKey = key ? key : undefined;
     this.apiTimeoutMs = options.apiTimeoutMs ?? 15_000;
     this.downloadTimeoutMs = options.downloadTimeoutMs ?? 120_000;
-    // Both also come from the environment so that the CLI (and tests driving it
-    // as a black box) can tighten them without a flag for every knob.
-    this.stallTimeoutMs = options.stallTimeoutMs ?? positiveFromEnv(env.SWAMP_STORE_STALL_TIMEOUT_MS) ?? 30_000;
+    // Both are also settings so that the CLI (and tests driving it as a black
+    // box) can tighten them without a flag for every knob.
+    this.stallTimeoutMs = options.stallTimeoutMs ?? settings.stallTimeoutMs ?? SETTINGS.stallTimeoutMs.default;
     this.maxJsonBytes = options.maxJsonBytes ?? MiB;
-    this.maxArchiveBytes = options.maxArchiveBytes ?? positiveFromEnv(env.SWAMP_STORE_MAX_ARCHIVE_BYTES) ?? 512 * MiB;
+    this.maxArchiveBytes = options.maxArchiveBytes ?? settings.maxArchiveBytes ?? SETTINGS.maxArchiveBytes.default;
     this.maxRedirects = options.maxRedirects ?? 5;
     this.retry = {
       retries: options.retries ?? 3,
@@ -334,13 +338,6 @@ export class RegistryClient {
     if (withKey && this.apiKey) h['x-api-key'] = this.apiKey;
     return h;
   }
-}
-
-/** A positive integer from an env var; unset or unreadable values fall back to the default, as SWAMP_STORE_LOCK_TIMEOUT_MS does. */
-function positiveFromEnv(raw: string | undefined): number | undefined {
-  if (raw === undefined || !/^\s*\d+\s*$/.test(raw)) return undefined;
-  const value = Number(raw);
-  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
 function capitalise(s: string): string {

@@ -4,6 +4,7 @@ export {
   createRegistryClient,
   DEFAULT_REGISTRY_URL,
   type RegistryClientOptions,
+  type RegistrySettings,
   type DownloadOptions,
   type DownloadProgress,
 } from './client.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { EXTENSION_NAME_SOURCE } from '@swamp-store/primitives';
 import { ensureTreeOrReject, ingest, reportProgress, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
-import { createRegistryClient, type RegistryClient } from './client.js';
+import { createRegistryClient, type RegistryClient, type RegistrySettings } from './client.js';
 import { checkArchivePath } from './archive-path.js';
 import { RegistryError } from './errors.js';
 import { fetchFromRegistry } from './fetch-archive.js';
@@ -34,8 +34,11 @@ export function classifyRef(ref: string, cwd = process.cwd()): RefKind {
 
 export interface ResolverOptions {
   store: Store;
+  /** `--registry`; wins over settings.registryUrl. */
   registryUrl?: string;
   apiKey?: string | undefined;
+  /** SWAMP_CLUB_URL, SWAMP_API_KEY and the download limits, as the CLI read them. */
+  settings?: RegistrySettings;
   channel?: Channel | undefined;
   offline?: boolean;
   client?: RegistryClient;
@@ -56,7 +59,12 @@ export interface ResolveHint {
  */
 export function createResolver(opts: ResolverOptions): (ref: string, hint?: ResolveHint) => Promise<ResolvedRef> {
   let client: RegistryClient | undefined = opts.client;
-  const getClient = (): RegistryClient => (client ??= createRegistryClient({ ...(opts.registryUrl ? { baseUrl: opts.registryUrl } : {}), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) }));
+  const getClient = (): RegistryClient =>
+    (client ??= createRegistryClient({
+      ...(opts.registryUrl ? { baseUrl: opts.registryUrl } : {}),
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      ...(opts.settings ? { settings: opts.settings } : {}),
+    }));
   return async (ref, hint) => {
     const kind = classifyRef(ref);
     if (kind.kind === 'path') {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '@swamp-store/primitives';
 import { findArchive, lookupVersion, openStore } from '@swamp-store/store';
 import { RegistryClient, RegistryError, fetchFromRegistry, serveRegistry, startRegistryServer, type RegistryServer } from '../src/index.js';
 import { contentFiles, publish } from './helpers/archives.js';
@@ -100,10 +101,11 @@ describe('client against the local registry server', () => {
   });
 
   it('takes the base URL and key from SWAMP_CLUB_URL and SWAMP_API_KEY', async () => {
-    const fromEnv = new RegistryClient({ env: { SWAMP_CLUB_URL: `${server.url}/`, SWAMP_API_KEY: KEY }, retries: 0 });
+    const fromEnv = new RegistryClient({ settings: readSettings({ SWAMP_CLUB_URL: `${server.url}/`, SWAMP_API_KEY: KEY }), retries: 0 });
     expect(fromEnv.baseUrl).toBe(server.url);
     expect((await fromEnv.latest('@t/alpha')).version).toBe('2026.02.01.10');
-    expect(new RegistryClient({ env: {} }).baseUrl).toBe('https://swamp-club.com');
+    expect(new RegistryClient({ settings: readSettings({}) }).baseUrl).toBe('https://swamp-club.com');
+    expect(new RegistryClient().baseUrl).toBe('https://swamp-club.com');
   });
 });
 

@@ -62,7 +62,7 @@ export function gcLockPath(layout: StoreLayout): string {
 }
 
 /**
- * The default store: the per-user cache directory, because the store is a cache
+ * The default store (when SWAMP_STORE_DIR is unset): the per-user cache directory, because the store is a cache
  * (everything in it can be fetched again) and because it usually sits on the same
  * filesystem as the user's repositories, which hardlinks need.
  *   Linux & other Unix: $XDG_CACHE_HOME/swamp-store, else ~/.cache/swamp-store
@@ -70,7 +70,6 @@ export function gcLockPath(layout: StoreLayout): string {
  *   Windows: %LOCALAPPDATA%\swamp-store\Cache
  */
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SWAMP_STORE_DIR) return path.resolve(env.SWAMP_STORE_DIR);
   const home = os.homedir();
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'swamp-store');
   if (process.platform === 'win32') {

@@ -4,8 +4,9 @@ import { defaultStoreRoot, storeLayout, type StoreLayout } from './layout.js';
 import type { ExtractLimits } from './extract/index.js';
 
 export interface StoreOptions {
-  /** Store root; defaults to SWAMP_STORE_DIR or the per-user cache dir (see layout.ts). */
+  /** Store root (the CLI passes SWAMP_STORE_DIR from its settings); defaults to the per-user cache dir (see layout.ts). */
   root?: string;
+  /** Where the per-user default looks up XDG_CACHE_HOME / LOCALAPPDATA; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Extraction limits; unset fields take the defaults of extract/limits. */
   limits?: Partial<ExtractLimits>;

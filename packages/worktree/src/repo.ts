@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { WorktreeError } from './errors.js';
-import { FALLBACK_SKILLS_DIR, PULLED_DIR, SWAMP_DIR } from '@swamp-store/primitives';
+import { FALLBACK_SKILLS_DIR, PULLED_DIR, SWAMP_DIR, type Settings } from '@swamp-store/primitives';
 
 /** Everything a command needs to know about one repository, resolved once. */
 export interface RepoContext {
@@ -27,7 +27,8 @@ export interface ResolveRepoOptions {
   /** `--repo-dir`, relative to `cwd` when not absolute. */
   repoDir?: string | undefined;
   cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
+  /** SWAMP_REPO_DIR and SWAMP_MODELS_DIR, as the CLI read them from its settings table. */
+  settings?: Partial<Pick<Settings, 'repoDir' | 'modelsDir'>>;
 }
 
 export const SWAMP_CONFIG = '.swamp.yaml';
@@ -146,7 +147,7 @@ async function readConfigText(file: string): Promise<string | undefined> {
  */
 export async function resolveRepo(opts: ResolveRepoOptions): Promise<RepoContext> {
   const cwd = path.resolve(opts.cwd);
-  const explicit = opts.repoDir || opts.env.SWAMP_REPO_DIR || undefined;
+  const explicit = opts.repoDir || opts.settings?.repoDir || undefined;
   let repoDir: string;
   if (explicit !== undefined) {
     repoDir = await realDir(path.resolve(cwd, explicit), 'Repository directory');
@@ -168,7 +169,7 @@ export async function resolveRepo(opts: ResolveRepoOptions): Promise<RepoContext
   // yaml (tens of ms to load) is needed only for a .swamp.yaml with something in it.
   const config: SwampConfig = text === undefined || text.trim() === '' ? {} : (await import('./swamp-config.js')).parseSwampConfig(text, configFile);
 
-  const envModels = opts.env.SWAMP_MODELS_DIR || undefined;
+  const envModels = opts.settings?.modelsDir || undefined;
   const rawModels = envModels ?? config.modelsDir ?? DEFAULT_MODELS_DIR;
   const modelsDir = normalizeModelsDir(rawModels);
   if (modelsDir === undefined) {

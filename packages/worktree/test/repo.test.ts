@@ -35,14 +35,14 @@ async function errorOf(p: Promise<unknown>): Promise<WorktreeError> {
   throw new Error('expected a WorktreeError');
 }
 
-const env = {};
+const settings = {};
 
 describe('finding the repository', () => {
   it('walks up to the nearest .swamp.yaml', async () => {
     await mk('r/.swamp.yaml', '');
     await mk('r/.git');
     const cwd = await mk('r/a/b/c');
-    const ctx = await resolveRepo({ cwd, env });
+    const ctx = await resolveRepo({ cwd, settings });
     expect(ctx.repoDir).toBe(path.join(tmp, 'r'));
     expect(ctx.configPath).toBe(path.join(tmp, 'r', '.swamp.yaml'));
   });
@@ -51,14 +51,14 @@ describe('finding the repository', () => {
     await mk('outer/.swamp.yaml', '');
     await mk('outer/inner/.swamp.yaml', '');
     const cwd = await mk('outer/inner/x');
-    expect((await resolveRepo({ cwd, env })).repoDir).toBe(path.join(tmp, 'outer/inner'));
+    expect((await resolveRepo({ cwd, settings })).repoDir).toBe(path.join(tmp, 'outer/inner'));
   });
 
   it('does not look above the git top level (a .git dir)', async () => {
     await mk('outer/.swamp.yaml', '');
     await mk('outer/checkout/.git');
     const cwd = await mk('outer/checkout/src');
-    const err = await errorOf(resolveRepo({ cwd, env }));
+    const err = await errorOf(resolveRepo({ cwd, settings }));
     expect(err.code).toBe('E_REPO');
     expect(err.message).toContain(cwd);
     expect(err.remedy).toContain("'swamp repo init'");
@@ -69,28 +69,28 @@ describe('finding the repository', () => {
     await mk('outer/.swamp.yaml', '');
     await mk('outer/wt/.git', 'gitdir: /somewhere/.git/worktrees/wt\n');
     const cwd = await mk('outer/wt/src');
-    expect((await errorOf(resolveRepo({ cwd, env }))).code).toBe('E_REPO');
+    expect((await errorOf(resolveRepo({ cwd, settings }))).code).toBe('E_REPO');
   });
 
   it('finds .swamp.yaml at the git top level itself', async () => {
     await mk('wt/.git', 'gitdir: x\n');
     await mk('wt/.swamp.yaml', '');
     const cwd = await mk('wt/deep/er');
-    expect((await resolveRepo({ cwd, env })).repoDir).toBe(path.join(tmp, 'wt'));
+    expect((await resolveRepo({ cwd, settings })).repoDir).toBe(path.join(tmp, 'wt'));
   });
 
   it('ignores a .swamp.yaml that is a directory', async () => {
     await mk('r/.git');
     await mk('r/sub/.swamp.yaml');
     const cwd = await mk('r/sub/x');
-    expect((await errorOf(resolveRepo({ cwd, env }))).code).toBe('E_REPO');
+    expect((await errorOf(resolveRepo({ cwd, settings }))).code).toBe('E_REPO');
   });
 
   it('resolves symlinks in the repository path', async () => {
     await mk('real/.swamp.yaml', '');
     await mk('real/src');
     await fs.symlink(path.join(tmp, 'real'), path.join(tmp, 'link'));
-    const ctx = await resolveRepo({ cwd: path.join(tmp, 'link', 'src'), env });
+    const ctx = await resolveRepo({ cwd: path.join(tmp, 'link', 'src'), settings });
     expect(ctx.repoDir).toBe(path.join(tmp, 'real'));
   });
 
@@ -98,14 +98,14 @@ describe('finding the repository', () => {
     await mk('a/.swamp.yaml', '');
     await mk('b/.swamp.yaml', '');
     const cwd = await mk('c/.swamp.yaml', '').then(() => path.join(tmp, 'c'));
-    expect((await resolveRepo({ cwd, env: {} })).repoDir).toBe(path.join(tmp, 'c'));
-    expect((await resolveRepo({ cwd, env: { SWAMP_REPO_DIR: '../b' } })).repoDir).toBe(path.join(tmp, 'b'));
-    expect((await resolveRepo({ repoDir: '../a', cwd, env: { SWAMP_REPO_DIR: '../b' } })).repoDir).toBe(path.join(tmp, 'a'));
+    expect((await resolveRepo({ cwd, settings: {} })).repoDir).toBe(path.join(tmp, 'c'));
+    expect((await resolveRepo({ cwd, settings: { repoDir: '../b' } })).repoDir).toBe(path.join(tmp, 'b'));
+    expect((await resolveRepo({ repoDir: '../a', cwd, settings: { repoDir: '../b' } })).repoDir).toBe(path.join(tmp, 'a'));
   });
 
   it('accepts an explicit directory without .swamp.yaml and applies the defaults', async () => {
     const dir = await mk('plain');
-    const ctx = await resolveRepo({ repoDir: dir, cwd: tmp, env });
+    const ctx = await resolveRepo({ repoDir: dir, cwd: tmp, settings });
     expect(ctx).toEqual({
       repoDir: dir,
       modelsDir: 'extensions/models',
@@ -119,9 +119,9 @@ describe('finding the repository', () => {
   });
 
   it('refuses an explicit directory that does not exist or is a file', async () => {
-    expect((await errorOf(resolveRepo({ repoDir: path.join(tmp, 'nope'), cwd: tmp, env }))).code).toBe('E_REPO');
+    expect((await errorOf(resolveRepo({ repoDir: path.join(tmp, 'nope'), cwd: tmp, settings }))).code).toBe('E_REPO');
     const file = await mk('file', 'x');
-    expect((await errorOf(resolveRepo({ repoDir: file, cwd: tmp, env }))).code).toBe('E_REPO');
+    expect((await errorOf(resolveRepo({ repoDir: file, cwd: tmp, settings }))).code).toBe('E_REPO');
   });
 });
 
@@ -129,31 +129,31 @@ describe('modelsDir and the lockfile path', () => {
   it('env SWAMP_MODELS_DIR > .swamp.yaml modelsDir > extensions/models', async () => {
     const dir = await mk('r');
     await mk('r/.swamp.yaml', 'modelsDir: custom/models\n');
-    const fromYaml = await resolveRepo({ repoDir: dir, cwd: tmp, env });
+    const fromYaml = await resolveRepo({ repoDir: dir, cwd: tmp, settings });
     expect(fromYaml.modelsDir).toBe('custom/models');
     expect(fromYaml.lockfilePath).toBe(path.join(dir, 'custom', 'models', 'upstream_extensions.json'));
-    const fromEnv = await resolveRepo({ repoDir: dir, cwd: tmp, env: { SWAMP_MODELS_DIR: 'env/models' } });
+    const fromEnv = await resolveRepo({ repoDir: dir, cwd: tmp, settings: { modelsDir: 'env/models' } });
     expect(fromEnv.modelsDir).toBe('env/models');
   });
 
   it('normalises harmless spellings', async () => {
     const dir = await mk('r');
     for (const [raw, want] of [['./a/b/', 'a/b'], ['a//b', 'a/b'], ['a/./b', 'a/b'], ['.', '.'], ['a/x/../b', 'a/b']] as const) {
-      const ctx = await resolveRepo({ repoDir: dir, cwd: tmp, env: { SWAMP_MODELS_DIR: raw } });
+      const ctx = await resolveRepo({ repoDir: dir, cwd: tmp, settings: { modelsDir: raw } });
       expect(ctx.modelsDir).toBe(want);
     }
-    expect((await resolveRepo({ repoDir: dir, cwd: tmp, env: { SWAMP_MODELS_DIR: '.' } })).lockfilePath).toBe(path.join(dir, 'upstream_extensions.json'));
+    expect((await resolveRepo({ repoDir: dir, cwd: tmp, settings: { modelsDir: '.' } })).lockfilePath).toBe(path.join(dir, 'upstream_extensions.json'));
   });
 
   it('refuses a models dir that leaves the repository', async () => {
     const dir = await mk('r');
     for (const raw of ['../x', '/etc', 'a/../../b', '..', 'a\\..\\..\\b']) {
-      const err = await errorOf(resolveRepo({ repoDir: dir, cwd: tmp, env: { SWAMP_MODELS_DIR: raw } }));
+      const err = await errorOf(resolveRepo({ repoDir: dir, cwd: tmp, settings: { modelsDir: raw } }));
       expect(err.code).toBe('E_CONFIG');
       expect(err.message).toContain('SWAMP_MODELS_DIR');
     }
     await mk('r/.swamp.yaml', 'modelsDir: ../../outside\n');
-    const err = await errorOf(resolveRepo({ repoDir: dir, cwd: tmp, env }));
+    const err = await errorOf(resolveRepo({ repoDir: dir, cwd: tmp, settings }));
     expect(err.code).toBe('E_CONFIG');
     expect(err.message).toContain('.swamp.yaml');
   });
@@ -197,7 +197,7 @@ describe('tools and skills dirs', () => {
     ];
     for (const [yaml, want] of cases) {
       await fs.writeFile(path.join(dir, '.swamp.yaml'), yaml);
-      expect((await resolveRepo({ repoDir: dir, cwd: tmp, env })).skillsDirs).toEqual(want);
+      expect((await resolveRepo({ repoDir: dir, cwd: tmp, settings })).skillsDirs).toEqual(want);
     }
   });
 });
@@ -229,6 +229,6 @@ describe('reading .swamp.yaml safely', () => {
   it('refuses an oversized .swamp.yaml', async () => {
     const dir = await mk('r');
     await fs.writeFile(path.join(dir, '.swamp.yaml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
-    expect((await errorOf(resolveRepo({ repoDir: dir, cwd: tmp, env }))).code).toBe('E_CONFIG');
+    expect((await errorOf(resolveRepo({ repoDir: dir, cwd: tmp, settings }))).code).toBe('E_CONFIG');
   });
 });

@@ -1,4 +1,5 @@
 import { CliError } from '../errors.js';
+import { settings } from '../settings.js';
 import { openRemote, openStoreFromEnv } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
@@ -29,7 +30,7 @@ export async function cachePush(names: string[], opts: CommandOptions, out: Outp
     if (ref?.kind !== 'name') throw new CliError('E_USAGE', `'${n}' is not an extension name.`, "Names look like '@scope/name' or '@scope/name@2026.08.20.1'.");
     return { name: ref.name, version: ref.version };
   });
-  if (process.env.SWAMP_STORE_REMOTE_PUSH === '0') {
+  if (!settings().remotePush) {
     throw new CliError('E_USAGE', 'SWAMP_STORE_REMOTE_PUSH=0 makes the remote read-only.', 'Unset it (or set it to 1) to push.');
   }
   const [store, storePkg] = await Promise.all([openStoreFromEnv(), import('@swamp-store/store')]);

@@ -1,6 +1,7 @@
 import type { LinkMode } from '@swamp-store/worktree';
 import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
+import { settings } from '../settings.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
 import { plural } from '../format.js';
@@ -14,7 +15,7 @@ export async function install(_args: string[], opts: CommandOptions, out: Output
     openRemote(opts, out),
   ]);
   const offline = Boolean(opts.offline);
-  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), apiKey: process.env.SWAMP_API_KEY, offline, remote });
+  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), settings: settings(), offline, remote });
   await out.showPhaseProgress();
   const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto', force: Boolean(opts.force) });
   if (report.pruned.length) out.notice(`Removed ${plural(report.pruned.length, 'file')} that no lockfile entry lists.`);

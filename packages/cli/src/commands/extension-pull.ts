@@ -1,6 +1,7 @@
 import type { LinkMode } from '@swamp-store/worktree';
 import { autoGcEnabled } from '../auto-gc-env.js';
 import { CliError } from '../errors.js';
+import { settings } from '../settings.js';
 import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
@@ -19,7 +20,7 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
   const resolve = registry.createResolver({
     store,
     registryUrl: registryUrl(opts),
-    apiKey: process.env.SWAMP_API_KEY,
+    settings: settings(),
     channel,
     offline: Boolean(opts.offline),
     remote,

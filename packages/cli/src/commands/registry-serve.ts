@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CliError } from '../errors.js';
+import { settings } from '../settings.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -11,7 +12,7 @@ export async function serve(_args: string[], opts: CommandOptions, out: Output):
     dir: path.resolve(String(opts.dir)),
     host: String(opts.host ?? '127.0.0.1'),
     port,
-    ...(process.env.SWAMP_API_KEY ? { apiKey: process.env.SWAMP_API_KEY } : {}),
+    ...(settings().apiKey ? { apiKey: settings().apiKey } : {}),
     out: (line) => out.line(line),
     // --log: one line per request on stderr, so a script (the README's demo)
     // can count what the server actually served without running it in-process.
