@@ -4,12 +4,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExtensionArchive } from './helpers/archive-builder.mjs';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { ROOT, ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
 
 let work: string;
 let n = 0;
+let spawnLogs = 0;
 
 beforeAll(() => {
   ensureBuilt();
@@ -196,13 +198,28 @@ describe('automatic gc', () => {
     return false;
   }
 
+  /**
+   * Runs a command with the spawn recorder preloaded and returns the `cache gc`
+   * children it started. Once the command has exited the record is complete,
+   * so "no gc started" needs no waiting.
+   */
+  async function runRecorded(c: Case, args: string[], env: Record<string, string> = {}) {
+    const log = path.join(c.dir, `spawns-${++spawnLogs}.jsonl`);
+    const recorder = pathToFileURL(path.join(ROOT, 'test/fixtures/record-spawns.mjs')).href;
+    const r = await c.run(args, { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${recorder}`.trim(), SWAMP_TEST_SPAWN_LOG: log });
+    const spawns = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[] }) : [];
+    return { r, gcs: spawns.filter((s) => s.args.includes('cache') && s.args.includes('gc')) };
+  }
+
   it('is off by default', async () => {
     const c = fresh();
     const r = await c.run(['extension', 'pull', c.archive('@auto/off', '2026.01.01.1'), '--repo-dir', c.repo('wt')]);
     expect(r.code, r.stderr).toBe(0);
     const planted = plantDeadTempRoot(c.storeDir);
-    expect((await c.run(['extension', 'pull', c.archive('@auto/off2', '2026.01.01.1'), '--repo-dir', c.repo('wt')])).code).toBe(0);
-    expect(await waitGone(planted, 1500)).toBe(false);
+    const second = await runRecorded(c, ['extension', 'pull', c.archive('@auto/off2', '2026.01.01.1'), '--repo-dir', c.repo('wt')]);
+    expect(second.r.code, second.r.stderr).toBe(0);
+    expect(second.gcs).toEqual([]);
+    expect(fs.existsSync(planted)).toBe(true);
     expect(fs.existsSync(path.join(c.storeDir, 'v1', 'state', 'last-auto-gc'))).toBe(false);
   });
 
@@ -212,14 +229,17 @@ describe('automatic gc', () => {
     const first = c.archive('@auto/on', '2026.01.01.1');
     expect((await c.run(['extension', 'pull', first, '--repo-dir', wt])).code).toBe(0);
     const planted = plantDeadTempRoot(c.storeDir);
-    const r = await c.run(['extension', 'pull', c.archive('@auto/on2', '2026.01.01.1'), '--repo-dir', wt], { SWAMP_STORE_AUTO_GC: '1' });
+    const { r, gcs } = await runRecorded(c, ['extension', 'pull', c.archive('@auto/on2', '2026.01.01.1'), '--repo-dir', wt], { SWAMP_STORE_AUTO_GC: '1' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.extensions).toHaveLength(1); // stdout is still exactly the pull's document
+    expect(gcs).toHaveLength(1);
     expect(fs.existsSync(path.join(c.storeDir, 'v1', 'state', 'last-auto-gc'))).toBe(true);
     expect(await waitGone(planted, 30_000)).toBe(true);
     // Within the day: no second gc.
     const again = plantDeadTempRoot(c.storeDir);
-    expect((await c.run(['extension', 'pull', first, '--repo-dir', wt], { SWAMP_STORE_AUTO_GC: '1' })).code).toBe(0);
-    expect(await waitGone(again, 2000)).toBe(false);
+    const next = await runRecorded(c, ['extension', 'pull', first, '--repo-dir', wt], { SWAMP_STORE_AUTO_GC: '1' });
+    expect(next.r.code, next.r.stderr).toBe(0);
+    expect(next.gcs).toEqual([]);
+    expect(fs.existsSync(again)).toBe(true);
   });
 });

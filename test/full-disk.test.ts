@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { buildExtensionArchive, writeArchive } from './helpers/archive-builder.mjs';
 import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
 
@@ -14,6 +14,8 @@ import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
  */
 const isRoot = process.getuid?.() === 0;
 let mountable = false;
+/** Why mounting was refused, for the skip message. */
+let mountRefused = 'not tried';
 const base = tempDir('swamp-store-fulldisk-');
 const mnt = path.join(base, 'mnt');
 
@@ -24,7 +26,8 @@ function tryMount(): boolean {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mnt], { stdio: 'pipe' });
     return true;
   } catch (err) {
-    process.stdout.write(`full-disk tests skipped: cannot mount tmpfs (${(err as Error).message.split('\n')[0]})\n`);
+    mountRefused = (err as Error).message.split('\n')[0] ?? 'mount failed';
+    process.stdout.write(`full-disk tests skipped: cannot mount tmpfs (${mountRefused})\n`);
     return false;
   }
 }
@@ -91,11 +94,16 @@ describe.skipIf(!isRoot)('full disk: store and worktree on a small tmpfs', () =>
     expect(fs.existsSync(path.join(repo, '.swamp/swamp-store/journal.json'))).toBe(false);
   }
 
-  it.each([
+  /** Skips the running test, saying why, when the tmpfs could not be mounted (it does not pass with no assertion). */
+  const needMount = (ctx: TestContext) => {
+    if (!mountable) ctx.skip(`cannot mount a tmpfs: ${mountRefused}`);
+  };
+
+  it.for([
     ['the archive does not fit (ingest)', () => big, '@disk/big', 1024 * 1024],
     ['the unpacked tree does not fit (extraction)', () => bigCompressible, '@disk/zeros', 2 * 1024 * 1024],
-  ])('%s: E_NO_SPACE, nothing corrupt, and the pull succeeds once space is freed', async (_what, archive, name, leave) => {
-    if (!mountable) return;
+  ] as const)('%s: E_NO_SPACE, nothing corrupt, and the pull succeeds once space is freed', async ([, archive, name, leave], ctx) => {
+    needMount(ctx);
     const lockBefore = fs.readFileSync(path.join(repo, 'extensions/models/upstream_extensions.json'), 'utf8');
     const treesBefore = listRecursive(path.join(mnt, 'store/v1/trees')).filter((p) => !p.includes('/'));
     const filler = fillTo(leave);
@@ -116,8 +124,8 @@ describe.skipIf(!isRoot)('full disk: store and worktree on a small tmpfs', () =>
     await runCli(['cache', 'gc', '--max-age', '0', '-y', '--json'], { env });
   });
 
-  it('copies into the worktree do not fit (--link-mode copy): rolled back, E_NO_SPACE, then succeeds', async () => {
-    if (!mountable) return;
+  it('copies into the worktree do not fit (--link-mode copy): rolled back, E_NO_SPACE, then succeeds', async (ctx) => {
+    needMount(ctx);
     // Extract first with room to spare, so only the worktree copies run out of space.
     const warm = await runCli(['extension', 'pull', bigCompressible, '--json', '--repo-dir', repo], { env });
     expect(warm.code, warm.stderr).toBe(0);
