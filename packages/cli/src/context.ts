@@ -1,7 +1,7 @@
 import type { Store } from '@swamp-store/store';
 import type { RepoContext } from '@swamp-store/worktree';
 import type { RemoteCache } from '@swamp-store/registry';
-import type { CommandOptions } from './main.js';
+import type { CommandOptions } from './command-options.js';
 import path from 'node:path';
 import { CliError } from './errors.js';
 import type { Output } from './output.js';

@@ -1,12 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
+import type { CommandOptions } from './command-options.js';
 import { CliError, EXIT } from './errors.js';
 import { installFatalHandlers } from './fatal.js';
 import { Output } from './output.js';
 import { settings } from './settings.js';
 import { VERSION } from './version.js';
 
-/** Options every command's implementation receives; parsed, never raw argv. */
-export type CommandOptions = Record<string, unknown>;
+// Kept importable from here for commands written against main.ts; new code imports command-options.js.
+export type { CommandOptions };
 
 type Action = (args: string[], opts: CommandOptions, out: Output) => Promise<number | void>;
 

@@ -3,7 +3,7 @@ import { confirm } from '../confirm.js';
 import { formatBytes, openStoreFromEnv } from '../context.js';
 import { plural } from '../format.js';
 import { CliError } from '../errors.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -1,7 +1,7 @@
 import { CliError } from '../errors.js';
 import { settings } from '../settings.js';
 import { openRemote, openStoreFromEnv } from '../context.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 
 interface Selected {

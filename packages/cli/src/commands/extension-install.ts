@@ -1,6 +1,6 @@
 import type { LinkMode } from '@swamp-store/worktree';
 import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import { settings } from '../settings.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';

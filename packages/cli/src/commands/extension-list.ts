@@ -1,5 +1,5 @@
 import { openRepo } from '../context.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 import { plural } from '../format.js';
 

@@ -3,7 +3,7 @@ import { autoGcEnabled } from '../auto-gc-env.js';
 import { CliError } from '../errors.js';
 import { settings } from '../settings.js';
 import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
 

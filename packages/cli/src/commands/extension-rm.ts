@@ -1,7 +1,7 @@
 import { CliError } from '../errors.js';
 import { confirm } from '../confirm.js';
 import { openRepo, openStoreFromEnv } from '../context.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 import { plural } from '../format.js';
 

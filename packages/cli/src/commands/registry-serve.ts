@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { settings } from '../settings.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 
 export async function serve(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
