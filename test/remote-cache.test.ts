@@ -4,6 +4,8 @@
 // in-process `registry serve` whose counters prove what left it.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistryServer, type RegistryServer } from '@swamp-store/registry';
@@ -191,6 +193,30 @@ describe('a remote that fails is one warning, never a failed pull', () => {
       await expectVerified(m, r.repo);
     } finally {
       await shared.start();
+    }
+  });
+
+  it('a remote that stalls, and one out of space: one warning line each, and the pull goes on', async () => {
+    const stalled = http.createServer(() => undefined);
+    // No blobs, and every upload refused as a full disk would be (507 Insufficient Storage).
+    const full = http.createServer((req, res) => {
+      if (req.method === 'POST') return void res.writeHead(202, { location: '/v2/a/b/blobs/uploads/u1' }).end();
+      req.resume();
+      req.on('end', () => res.writeHead(req.method === 'PUT' ? 507 : 404).end());
+    });
+    await Promise.all([stalled, full].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    const url = (s: http.Server): string => `oci+http://127.0.0.1:${(s.address() as AddressInfo).port}/a/b`;
+    try {
+      const names = NAMES.slice(16, 18);
+      const slow = await pull(machine(), pinned(names), { SWAMP_STORE_REMOTE: url(stalled), SWAMP_STORE_STALL_TIMEOUT_MS: '500' });
+      for (const n of names) expect(sources(slow)[n]).toEqual({ source: 'registry', pushed: false });
+      expect(warnings(slow.stderr), slow.stderr).toEqual([expect.stringContaining('stalled')]);
+      const spaceless = await pull(machine(), pinned(names), { SWAMP_STORE_REMOTE: url(full) });
+      for (const n of names) expect(sources(spaceless)[n]).toEqual({ source: 'registry', pushed: false });
+      expect(warnings(spaceless.stderr), spaceless.stderr).toEqual([expect.stringContaining('HTTP 507')]);
+    } finally {
+      stalled.closeAllConnections();
+      await Promise.all([stalled, full].map((s) => new Promise((r) => s.close(r))));
     }
   });
 

@@ -42,12 +42,14 @@ interface RequestOptions {
 }
 
 /**
- * Attempts per request on 5xx/429. distribution's filesystem storage rewrites a
+ * Attempts per request on 429/500/502/503/504. distribution's filesystem storage rewrites a
  * repository's blob link on every upload of that blob, and a HEAD or manifest
  * PUT that reads the link mid-write gets a 500 (or 400 "blob unknown"): with
  * many machines pushing one archive at once that is routine, and gone a moment later.
  */
 const ATTEMPTS = 4;
+// Not 501 or 507 (out of space): asking again changes nothing.
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
 
 /**
  * A client for the OCI distribution spec, only what a content-addressed cache
@@ -224,7 +226,7 @@ export class OciClient {
   private async request(opts: RequestOptions): Promise<Response> {
     for (let attempt = 1; ; attempt++) {
       const res = await this.requestOnce(opts);
-      const transient = res.status >= 500 || res.status === 429 || (opts.retry400 && res.status === 400);
+      const transient = TRANSIENT.has(res.status) || (opts.retry400 && res.status === 400);
       if (!transient || opts.ok.includes(res.status) || attempt >= ATTEMPTS) return this.accept(opts, res);
       discard(res);
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt * (0.5 + Math.random())));

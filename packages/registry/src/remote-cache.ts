@@ -14,8 +14,10 @@ export interface RemoteCacheOptions {
   pushTimeoutMs?: number;
   /** Connect timeout. Default 3 s. */
   connectTimeoutMs?: number;
-  /** No byte for this long. Default 10 s. */
+  /** No byte for this long. Default 10 s (the CLI passes SWAMP_STORE_STALL_TIMEOUT_MS when that is shorter). */
   stallTimeoutMs?: number;
+  /** One request, a blob's body included. Default 60 s: a remote slower than that is no cache. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -114,13 +116,16 @@ export class RemoteCache {
   }
 
   private connect(): Promise<OciClient> {
+    const env = this.opts.env ?? process.env;
+    const stall = this.opts.stallTimeoutMs ?? 10_000;
     return (this.client ??= import('@swamp-store/oci').then(
         (oci) =>
           new oci.OciClient({
             remote: this.url,
-            env: this.opts.env ?? process.env,
+            env,
             connectTimeoutMs: this.opts.connectTimeoutMs ?? 3_000,
-            stallTimeoutMs: this.opts.stallTimeoutMs ?? 10_000,
+            stallTimeoutMs: stall,
+            requestTimeoutMs: this.opts.requestTimeoutMs ?? 60_000,
           }),
       ));
   }

@@ -15,7 +15,7 @@ import { startOciRegistry } from '../../helpers/oci-registry.mjs';
 import { generateCorpus } from '../../helpers/sample-corpus.mjs';
 import { freshRepo, storeEnv } from '../lib/cli-fixtures.mjs';
 import { interleave, row, target, timedRow } from '../lib/compare.mjs';
-import { timeCli } from '../lib/process-timing.mjs';
+import { BIN, timeConcurrent } from '../lib/process-timing.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { freshDir, removeDir } from '../lib/workdir.mjs';
 
@@ -50,7 +50,7 @@ export default {
     const [server, oci] = await Promise.all([startRegistryServer({ dir: registryDir }), startOciRegistry(path.join(dir, 'oci'))]);
     const downloads = { ours: [], baseline: [] };
     let n = 0;
-    const side = (throughRemote) => (i) => {
+    const side = (throughRemote) => async (i) => {
       const run = freshDir(dir, throughRemote ? 'ours' : 'baseline');
       // A new repository per run: the remote starts empty every time.
       const remote = { SWAMP_STORE_REMOTE: `oci+http://127.0.0.1:${oci.port}/bench/run${++n}`, SWAMP_STORE_REMOTE_USERNAME: oci.username, SWAMP_STORE_REMOTE_PASSWORD: oci.password };
@@ -60,8 +60,10 @@ export default {
         for (let m = 0; m < MACHINES; m++) {
           const repo = freshRepo(run, `machine${m}-`);
           const env = { ...storeEnv(path.join(run, `store-${m}`)), ...(throughRemote ? remote : {}) };
-          const r = timeCli(['extension', 'pull', '--registry', server.url, '--json', ...names], { cwd: repo, env });
-          if (r.json?.extensions?.length !== EXTENSIONS) throw new Error(`bench: remote-fleet: machine ${m} pulled ${r.json?.extensions?.length ?? 0} of ${EXTENSIONS}`);
+          // Spawned asynchronously: Swamp's registry (registry serve) answers from this process's event loop.
+          const r = await timeConcurrent([{ file: process.execPath, args: [BIN, 'extension', 'pull', '--registry', server.url, '--json', ...names], cwd: repo, env }]);
+          const got = JSON.parse(r.results[0].stdout).extensions?.length ?? 0;
+          if (got !== EXTENSIONS) throw new Error(`bench: remote-fleet: machine ${m} pulled ${got} of ${EXTENSIONS}`);
           ms += r.ms;
         }
       } finally {
