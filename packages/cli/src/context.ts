@@ -69,5 +69,7 @@ export async function openRemote(opts: CommandOptions, out: Output): Promise<Rem
     if (isOciError(err)) throw new CliError('E_USAGE', `${err.message}${typeof opts.remote === 'string' ? '' : ' (SWAMP_STORE_REMOTE)'}`, err.remedy);
     throw err;
   }
-  return new RemoteCache({ url, push: settings().remotePush, onWarning: (line) => out.warn(line) });
+  // A cache that stalls costs more than it saves: never wait on it longer than on Swamp's registry.
+  const stallTimeoutMs = Math.min(10_000, settings().stallTimeoutMs);
+  return new RemoteCache({ url, push: settings().remotePush, stallTimeoutMs, onWarning: (line) => out.warn(line) });
 }
