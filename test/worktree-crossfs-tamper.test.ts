@@ -103,7 +103,7 @@ describe('tamper', () => {
     const pb = await runCli(['extension', 'pull', file, '--repo-dir', B, '--json'], { env });
     expect(pb.code, pb.stderr).toBe(0);
     expect(pb.json.extensions[0].repaired).toEqual(['ext/models/victim.ts']);
-    expect(pb.stderr).toMatch(/Warning: the store copy of @xfs\/tamper@2026\.07\.02\.1 had been modified \(1 file\(s\)\)/);
+    expect(pb.stderr).toMatch(/Warning: the store copy of @xfs\/tamper@2026\.07\.02\.1 had been modified \(1 file\)/);
     const wantBytes = expectedInstall(spec).files.get(victim) as Buffer;
     expect(fs.readFileSync(path.join(B, victim)).equals(wantBytes)).toBe(true);
     expect(fs.statSync(path.join(B, victim)).ino).not.toBe(fs.statSync(path.join(A, victim)).ino);
