@@ -50,7 +50,13 @@ export function reportInstalled(out: Output, repo: RepoContext, results: PullRes
     }
     const links = describeLinks(r);
     const pruned = r.pruned.length ? `, ${plural(r.pruned.length, 'old file')} removed` : '';
-    out.line(`${verb} ${r.name}@${r.version}${dep}: ${plural(r.files, 'file')}${links ? ` (${links})` : ''}${pruned}; store ${r.store}${r.downloaded ? ', downloaded' : ''}.`);
+    out.line(`${verb} ${r.name}@${r.version}${dep}: ${plural(r.files, 'file')}${links ? ` (${links})` : ''}${pruned}; store ${r.store}${fetched(r)}.`);
   }
   out.result({ repoDir: repo.repoDir, lockfile: repo.lockfilePath, extensions: results.map(extensionJson) });
+}
+
+/** How the bytes arrived, for the human line: the remote cache is worth naming (and a push to it). */
+function fetched(r: PullResult): string {
+  const how = !r.downloaded ? '' : r.source === 'remote' ? ', from the remote cache' : ', downloaded';
+  return `${how}${r.pushed ? ', pushed to the remote cache' : ''}`;
 }
