@@ -26,6 +26,8 @@ const commands = {
   path: () => import('./commands/cache-path.js').then((m) => m.cachePath),
   push: () => import('./commands/cache-push.js').then((m) => m.cachePush),
   serve: () => import('./commands/registry-serve.js').then((m) => m.serve),
+  update: () => import('./commands/extension-update.js').then((m) => m.update),
+  outdated: () => import('./commands/extension-update.js').then((m) => m.outdated),
 } satisfies Record<string, Loader>;
 
 let exitCode: number = EXIT.ok;
@@ -107,6 +109,26 @@ function build(): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(json())
     .action(action(commands.rm));
+  ext
+    .command('update')
+    .description("update installed extensions to the latest version of their channel (Swamp's semantics; linked worktrees are replaced by rename, never written through)")
+    .argument('[name...]', 'extensions to update (default: every lockfile entry)')
+    .addOption(repoDir())
+    .option('--registry <url>', 'registry base URL (default: $SWAMP_CLUB_URL or https://swamp-club.com)')
+    .addOption(new Option('--channel <channel>', "release channel to compare against (default: each entry's own)").choices(['beta', 'rc', 'stable']))
+    .option('--check', "only show what is outdated (as 'extension outdated')")
+    .addOption(new Option('--link-mode <mode>', 'how files get into the worktree').choices(['auto', 'hardlink', 'copy']).default('auto'))
+    .option('-f, --force', 'replace files that were edited by hand')
+    .addOption(json())
+    .action(action(commands.update));
+  ext
+    .command('outdated')
+    .description('list extensions with a newer version on their channel; exit 1 when an update is available (a CI gate)')
+    .addOption(repoDir())
+    .option('--registry <url>', 'registry base URL (default: $SWAMP_CLUB_URL or https://swamp-club.com)')
+    .addOption(new Option('--channel <channel>', "release channel to compare against (default: each entry's own)").choices(['beta', 'rc', 'stable']))
+    .addOption(json())
+    .action(action(commands.outdated));
   ext.command('list').alias('ls').description('list installed extensions').addOption(repoDir()).addOption(json()).action(action(commands.list));
   ext
     .command('verify')

@@ -13,9 +13,9 @@ export {
 } from './archives.js';
 export { ensureTreeOrReject } from './reject-archive.js';
 export { ensureTree, type EnsureTreeResult, type EnsureTreeOptions, type TreeStatus } from './publish.js';
-export { ensurePristineTree, touchTree, type PristineTreeResult } from './pristine.js';
+export { ensurePristineTree, touchTree, type PristineTreeResult, type ReplacedTree } from './pristine.js';
 export { readTreeManifest, isSafeRelativePath, TREE_MANIFEST, type TreeManifest, type TreeFileRecord } from './tree-manifest.js';
-export { checkTreeFast, verifyTreeFull, sha256File, type TreeProblem } from './tree-check.js';
+export { checkTreeFast, verifyTreeFull, sha256File, CTIME_CHECKED, type TreeProblem, type TreeProblemReason } from './tree-check.js';
 export { moveAside } from './quarantine.js';
 export { beginPins, listTempRoots, type Pins, type TempRootRecord, type TempRootEntry } from './temp-roots.js';
 export { registerRoot, listRoots, dropRoot, type RootRecord, type RootEntry } from './roots.js';

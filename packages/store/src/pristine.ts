@@ -4,10 +4,23 @@ import { ensureTree, type EnsureTreeOptions, type EnsureTreeResult } from './pub
 import { moveAside } from './quarantine.js';
 import type { Store } from './store.js';
 import { checkTreeFast, type TreeProblem } from './tree-check.js';
+import type { TreeManifest } from './tree-manifest.js';
+
+/** A tree that was replaced because files of it were written through a link. */
+export interface ReplacedTree {
+  sha256: string;
+  /** The record of the replaced tree: its inode numbers say which worktree files still share the written inodes. */
+  previous: TreeManifest;
+  /** Where the replaced tree went (under the store's quarantine), or undefined when another process moved it first. */
+  quarantined: string | undefined;
+  problems: TreeProblem[];
+}
 
 export interface PristineTreeResult extends EnsureTreeResult {
   /** Files found tampered with; the tree was quarantined and re-extracted from its archive. */
   repaired: TreeProblem[];
+  /** Set when this call replaced the tree: worktrees linking the old inodes are to be re-linked. */
+  replaced?: ReplacedTree;
 }
 
 /**
@@ -20,9 +33,9 @@ export async function ensurePristineTree(store: Store, sha256: string, options: 
   const first = await ensureTree(store, sha256, options);
   const problems = await checkTreeFast(store.layout, first.tree);
   if (problems.length === 0) return { ...first, repaired: [] };
-  await moveAside(store, sha256, 'tampered');
+  const quarantined = await moveAside(store, sha256, 'tampered');
   const fresh = await ensureTree(store, sha256, options);
-  return { ...fresh, repaired: problems };
+  return { ...fresh, repaired: problems, replaced: { sha256, previous: first.tree, quarantined, problems } };
 }
 
 /** Records that a tree was just used, for gc's grace period: one utimes on the tree folder. */

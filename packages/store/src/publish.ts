@@ -134,11 +134,11 @@ function isBinary(relPath: string, binaries: readonly string[]): boolean {
 async function sealTree(staging: string, archive: ArchiveInfo, result: ExtractResult): Promise<TreeManifest> {
   const { manifest } = result;
   const files = await mapPool(result.files, 32, async (f): Promise<TreeFileRecord> => {
-    if (!isBinary(f.path, manifest.binaries)) return { path: f.path, size: f.size, mode: 0o444, sha256: f.sha256, ino: f.ino, mtimeMs: f.mtimeMs };
+    if (!isBinary(f.path, manifest.binaries)) return { path: f.path, size: f.size, mode: 0o444, sha256: f.sha256, ino: f.ino, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
     const abs = path.join(staging, f.path);
     await fs.chmod(abs, 0o555);
     const st = await fs.stat(abs);
-    return { path: f.path, size: st.size, mode: 0o555, sha256: f.sha256, ino: st.ino, mtimeMs: st.mtimeMs };
+    return { path: f.path, size: st.size, mode: 0o555, sha256: f.sha256, ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
   });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const tree: TreeManifest = {

@@ -5,16 +5,17 @@ import { ensureLayout, type Store } from './store.js';
 
 /**
  * Takes a tree out of `trees/` in one rename, so no reader ever sees it half
- * removed. Returns false when it was already gone (another process got there first).
+ * removed. Returns where it went, or undefined when it was already gone (another
+ * process got there first). Worktrees that linked its files keep those inodes.
  */
-export async function moveAside(store: Store, sha256: string, why: 'tampered' | 'incomplete' | 'corrupt'): Promise<boolean> {
+export async function moveAside(store: Store, sha256: string, why: 'tampered' | 'incomplete' | 'corrupt'): Promise<string | undefined> {
   await ensureLayout(store);
   const dest = path.join(store.layout.quarantine, `${sha256}-${why}-${Date.now()}-${process.pid}`);
   try {
     await fs.rename(treeDir(store.layout, sha256), dest);
-    return true;
+    return dest;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
 }

@@ -9,37 +9,91 @@ import type { TreeFileRecord, TreeManifest } from './tree-manifest.js';
 
 export type TreeProblemKind = 'missing' | 'modified';
 
+/** Which part of the stat signature gave a tampered file away (for the warning a user reads). */
+export type TreeProblemReason = 'missing' | 'not-a-file' | 'inode' | 'size' | 'mtime' | 'mode' | 'ctime';
+
 export interface TreeProblem {
   path: string;
   problem: TreeProblemKind;
+  reason?: TreeProblemReason;
 }
+
+/**
+ * `trees/<sha>/.ctime-checked.json`: path -> the ctime at which the file was
+ * last re-hashed and found intact. Only a cache: losing it costs one re-hash.
+ */
+export const CTIME_CHECKED = '.ctime-checked.json';
 
 /**
  * Cheap tamper check before linking: one stat per file against the signature
  * recorded at publish. Content written through any hardlink changes the shared
- * inode's size or mtime; a replaced file changes the inode number.
+ * inode's mtime (and size, and with Swamp's `Deno.copyFile` its mode); a
+ * replaced file changes the inode number.
+ *
+ * ctime: a write whose mtime was put back afterwards (`cp -p`, `touch -r`,
+ * `tar -x`) keeps size and mtime, but nobody can set ctime back. Every link()
+ * or unlink() of the inode moves ctime as well, though, and worktrees link and
+ * unlink store files all the time. So a changed ctime with an otherwise intact
+ * signature is a reason to re-hash that one file: equal bytes mean only links
+ * changed (the ctime is remembered in CTIME_CHECKED so the next check is a stat
+ * again), other bytes mean it was written through. Reading the ctime BEFORE
+ * hashing and keeping it only if unchanged AFTER makes a write during the hash
+ * show up on the next check.
  */
 export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Promise<TreeProblem[]> {
   const root = treeDir(layout, tree.sha256);
+  const checked = await readCtimeChecked(root);
+  const fresh: Record<string, number> = {};
   const problems: TreeProblem[] = [];
   await mapPool(tree.files, 64, async (f) => {
-    const problem = await statProblem(path.join(root, f.path), f);
-    if (problem) problems.push({ path: f.path, problem });
+    const reason = await statProblem(path.join(root, f.path), f, checked[f.path], fresh);
+    if (reason) problems.push({ path: f.path, problem: reason === 'missing' ? 'missing' : 'modified', reason });
   });
-  return problems;
+  if (Object.keys(fresh).length > 0) await writeCtimeChecked(root, { ...checked, ...fresh });
+  return problems.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-async function statProblem(abs: string, f: TreeFileRecord): Promise<TreeProblemKind | undefined> {
+async function statProblem(abs: string, f: TreeFileRecord, checkedCtime: number | undefined, fresh: Record<string, number>): Promise<TreeProblemReason | undefined> {
   let st: fs.Stats;
   try {
     st = await fsp.lstat(abs);
   } catch {
     return 'missing';
   }
-  if (!st.isFile() || st.ino !== f.ino || st.size !== f.size || st.mtimeMs !== f.mtimeMs || (st.mode & 0o7777) !== f.mode) {
-    return 'modified';
-  }
+  if (!st.isFile()) return 'not-a-file';
+  if (st.ino !== f.ino) return 'inode';
+  if (st.size !== f.size) return 'size';
+  if (st.mtimeMs !== f.mtimeMs) return 'mtime';
+  if ((st.mode & 0o7777) !== f.mode) return 'mode';
+  if (f.ctimeMs === undefined || st.ctimeMs === f.ctimeMs || st.ctimeMs === checkedCtime) return undefined;
+  const hash = await sha256File(abs).catch(() => undefined);
+  if (hash !== f.sha256) return 'ctime';
+  const after = await fsp.lstat(abs).catch(() => undefined);
+  if (after && after.ctimeMs === st.ctimeMs) fresh[f.path] = st.ctimeMs;
   return undefined;
+}
+
+async function readCtimeChecked(root: string): Promise<Record<string, number>> {
+  try {
+    const doc = JSON.parse(await fsp.readFile(path.join(root, CTIME_CHECKED), 'utf8')) as unknown;
+    const out: Record<string, number> = {};
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const [k, v] of Object.entries(doc)) if (typeof v === 'number') out[k] = v;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Best effort (temp + rename): a read-only store, or a tree moved aside meanwhile, just keeps re-hashing. */
+async function writeCtimeChecked(root: string, record: Record<string, number>): Promise<void> {
+  const file = path.join(root, CTIME_CHECKED);
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+  try {
+    await fsp.writeFile(tmp, JSON.stringify(record));
+    await fsp.rename(tmp, file);
+  } catch {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  }
 }
 
 export async function sha256File(abs: string): Promise<string> {
@@ -56,7 +110,8 @@ export async function verifyTreeFull(layout: StoreLayout, tree: TreeManifest): P
     const abs = path.join(root, f.path);
     try {
       const st = await fsp.lstat(abs);
-      if (!st.isFile() || st.size !== f.size || (await sha256File(abs)) !== f.sha256) problems.push({ path: f.path, problem: 'modified' });
+      // The mode too: Swamp's copy through a link leaves the bytes of an unchanged file but makes it 0644, writable for every worktree.
+      if (!st.isFile() || st.size !== f.size || (st.mode & 0o7777) !== f.mode || (await sha256File(abs)) !== f.sha256) problems.push({ path: f.path, problem: 'modified' });
     } catch {
       problems.push({ path: f.path, problem: 'missing' });
     }

@@ -12,11 +12,19 @@ export interface TreeFileRecord {
   sha256: string;
   /**
    * Stat signature taken after publish. A write through any hardlink changes the
-   * shared inode's mtime and size. ctime is NOT part of it: every hardlink made
-   * or removed changes ctime, so it would flag every linked tree as tampered.
+   * shared inode's mtime (and usually size); Swamp's `Deno.copyFile` also chmods
+   * it to 0644, which the mode catches.
    */
   ino: number;
   mtimeMs: number;
+  /**
+   * ctime at publish (absent in trees published before it was recorded). ctime
+   * cannot be set from user space, so it also catches a write whose mtime was
+   * put back (`cp -p`, `touch -r`, `tar -x`, `rsync -t`). But link() and unlink()
+   * change it too, so a ctime change alone is a reason to re-hash the file, never
+   * a verdict: see tree-check.ts.
+   */
+  ctimeMs?: number;
 }
 
 /** `.tree.json`: the record that makes a tree exist. */

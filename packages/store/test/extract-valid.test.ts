@@ -182,7 +182,7 @@ describe('extractArchive on a valid archive', () => {
     const f = result.files[0];
     const st = fs.statSync(path.join(dest, 'ext/manifest.yaml'));
     // The stat signature is the file's own, taken after its last write.
-    expect(f).toEqual({ path: 'ext/manifest.yaml', size: written.length, sha256: sha256(written), ino: st.ino, mtimeMs: st.mtimeMs });
+    expect(f).toEqual({ path: 'ext/manifest.yaml', size: written.length, sha256: sha256(written), ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
   });
 
   it('streams multi-MiB files and many files with correct hashes', async () => {
@@ -202,6 +202,7 @@ describe('extractArchive on a valid archive', () => {
       sha256: sha256(big),
       ino: bigStat.ino,
       mtimeMs: bigStat.mtimeMs,
+      ctimeMs: bigStat.ctimeMs,
     });
     expect(bigStat.mode & 0o777).toBe(0o444);
     expect(fs.readFileSync(path.join(dest, 'ext/models/m7/f507.ts'), 'utf8')).toBe('export const v507 = 507;\n');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mapPool } from '@swamp-store/store';
 import { FALLBACK_SKILLS_DIR } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
-import { readLockfile, writeLockfileAtomic } from './lockfile.js';
+import { readLockfile, serializeLockfile, writeLockfileAtomic } from './lockfile.js';
 import { removeJournal, type Journal } from './journal.js';
 import { readMaterialized, writeMaterialized } from './materialized.js';
 import type { RepoContext } from './repo.js';
@@ -48,14 +48,17 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
     for (const dir of change.pruneFrom) await pruneEmpty(paths, dir);
     for (const dir of change.dirs) await fs.mkdir(await paths.resolveChecked(dir), { recursive: true });
   }
-  const { entries } = await readLockfile(repo.lockfilePath);
+  const { entries, raw } = await readLockfile(repo.lockfilePath);
   for (const change of journal.changes) {
     if (change.entry) entries[change.name] = change.entry;
     else if (change.entry === null) delete entries[change.name];
     // undefined: the change only cleans files and leaves the lockfile entry as it is
   }
-  await fs.mkdir(path.dirname(repo.lockfilePath), { recursive: true });
-  await writeLockfileAtomic(repo.lockfilePath, entries);
+  // Unchanged entries are not rewritten: the lockfile is committed, and an mtime bump or a re-serialisation is churn.
+  if (raw === undefined || serializeLockfile(entries) !== raw) {
+    await fs.mkdir(path.dirname(repo.lockfilePath), { recursive: true });
+    await writeLockfileAtomic(repo.lockfilePath, entries);
+  }
   const materialized = await readMaterialized(repo.repoDir);
   for (const change of journal.changes) {
     if (change.entry?.checksum) materialized[change.name] = change.entry.checksum;

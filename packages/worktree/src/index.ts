@@ -16,3 +16,5 @@ export { lockfileLockPath, recoverInterrupted } from './transaction.js';
 export { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
 export { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
 export { liveDigestsOf, materializedFiles, type GcRoot } from './gc-roots.js';
+export { healWrittenThrough, ensureTreeRelinked, relinkReplacedTree, setStoreRepairReporter, type StoreRepairReport } from './written-through.js';
+export { checkUpdates, updateExtensions, type UpdateOptions, type UpdateReport, type UpdateStatus, type UpdateStatusKind, type RegistryLatest } from './update.js';

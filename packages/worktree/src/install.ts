@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { beginPins, ensurePristineTree, findArchive, touchTree, StoreError, type PristineTreeResult, type Store } from '@swamp-store/store';
+import { beginPins, findArchive, touchTree, StoreError, type PristineTreeResult, type Store } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker, type LinkMode } from './link.js';
 import { readLockfile, type LockEntry } from './lockfile.js';
@@ -9,6 +9,7 @@ import type { PullResult, Resolver } from './pull.js';
 import { recoverIfNeeded } from './recover.js';
 import type { RepoContext } from './repo.js';
 import { runTransaction, type PlannedChange } from './transaction.js';
+import { ensureTreeRelinked } from './written-through.js';
 
 export interface InstallOptions {
   repo: RepoContext;
@@ -56,7 +57,8 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
         const plan = await planInstall(
           ctx,
           { name, tree: got.ensured.tree, treeDir: got.ensured.dir, serverUrl: entry.serverUrl ?? '', channel: entry.channel },
-          { store, force: Boolean(opts.force) },
+          // Never installed here by swamp-store (Swamp itself pulled or updated it): adopt, do not refuse.
+          { store, force: Boolean(opts.force), adopt: !opts.force && ctx.materialized[name] === undefined },
         );
         if (plan) plans.push(plan);
         planOf.set(name, plan);
@@ -74,7 +76,8 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
           pruned: plan?.change.orphans ?? [],
           repaired: got.ensured.repaired.map((p) => p.path),
           fallbacks: [],
-          changed: Boolean(plan),
+          changed: Boolean(plan) && !plan?.noop,
+          ...(plan?.kept ? { kept: plan.kept } : {}),
         });
       }
       const untracked = await untrackedFiles(repo, await knownEntries(repo, store, ctx.entries));
@@ -112,8 +115,8 @@ async function treeForEntry(opts: InstallOptions, pins: { add(d: readonly string
   if (entry.checksum) {
     await pins.add([entry.checksum]);
     const local = await findArchive(store, entry.checksum);
-    if (local) return { ensured: await ensurePristineTree(store, entry.checksum, { expectedName: name }), ...stored };
-    const tree = await ensurePristineTree(store, entry.checksum, { expectedName: name }).catch((err: unknown) => {
+    if (local) return { ensured: await ensureTreeRelinked(store, entry.checksum, { expectedName: name }), ...stored };
+    const tree = await ensureTreeRelinked(store, entry.checksum, { expectedName: name }).catch((err: unknown) => {
       if (err instanceof StoreError && err.code === 'E_NOT_FOUND') return undefined;
       throw err;
     });
@@ -137,7 +140,7 @@ async function treeForEntry(opts: InstallOptions, pins: { add(d: readonly string
   }
   await pins.add([archive.sha256]);
   return {
-    ensured: await ensurePristineTree(store, archive.sha256, { expectedName: name }),
+    ensured: await ensureTreeRelinked(store, archive.sha256, { expectedName: name }),
     downloaded: archive.downloaded,
     verified: archive.verified,
     source: archive.source ?? (archive.downloaded ? 'registry' : 'store'),

@@ -23,6 +23,13 @@ export interface PlanInstallOptions {
   store: Store;
   /** Replace files edited by hand instead of refusing. */
   force: boolean;
+  /**
+   * Adopt a worktree that Swamp itself populated (swamp-store never installed
+   * this entry here): files equal to the tree's become links, other files are
+   * left as they are and reported in `kept`, and the lockfile entry is kept as
+   * Swamp wrote it, byte for byte.
+   */
+  adopt?: boolean;
 }
 
 export function placementOf(ctx: TransactionContext, name: string, tree: TreeManifest): Placement {
@@ -108,7 +115,12 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     const isManifest = e.treePath === 'ext/manifest.yaml';
     return { stage: { source: path.join(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 }, edited: edits };
   });
+  const kept: string[] = [];
   for (const d of decisions) {
+    if (opts.adopt && d.edited.length > 0) {
+      kept.push(...new Set(d.edited));
+      continue;
+    }
     if (d.stage) stage.push(d.stage);
     edited.push(...d.edited);
   }
@@ -128,10 +140,12 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   // A lockfile could name a user's own skill folder; the store tree is the proof of what is ours.
   const gone = [...oldTargets].filter((t) => !newTargets.has(t) && !claimed.has(t) && !isInsideAny(t, newSkillDirs(placement)));
   const orphans = gone.filter((t) => !isSkillDirPath(t));
-  const entry = makeEntry(
+  const made = makeEntry(
     { version: tree.version, files: placement.lockfileFiles, include: tree.include, checksum: tree.sha256, filesChecksum: filesChecksumOfTree(tree.files), serverUrl: target.serverUrl, channel: target.channel },
     old,
   );
+  // Adopting changes which inodes back the files, never what the lockfile says.
+  const entry = opts.adopt && old?.checksum === tree.sha256 ? old : made;
   const change: JournalChange = {
     name,
     entry,
@@ -140,8 +154,8 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     dirs: placement.dirs,
     pruneFrom: [...new Set([...gone.filter(isSkillDirPath), ...orphans.map((o) => path.posix.dirname(o))])].sort((a, b) => b.length - a.length),
   };
-  if (stage.length === 0 && orphans.length === 0 && sameEntry(old, entry) && (await allExist(ctx, placement.dirs))) return undefined;
-  return { change, stage };
+  if (stage.length === 0 && orphans.length === 0 && sameEntry(old, entry) && (await allExist(ctx, placement.dirs))) return kept.length > 0 ? { change: { ...change, moves: [], orphans: [], pruneFrom: [] }, stage: [], kept, noop: true } : undefined;
+  return { change, stage, ...(kept.length > 0 ? { kept } : {}) };
 }
 
 function newSkillDirs(placement: Placement): string[] {

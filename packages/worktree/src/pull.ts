@@ -1,9 +1,10 @@
-import { beginPins, ensurePristineTree, parseDependency, touchTree, type Pins, type PristineTreeResult, type ResolvedArchive, type Store, type TreeStatus } from '@swamp-store/store';
+import { beginPins, parseDependency, touchTree, type Pins, type PristineTreeResult, type ResolvedArchive, type Store, type TreeStatus } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker, type FallbackReason, type LinkCounts, type LinkMode } from './link.js';
 import { placedFileCount, planInstall } from './plan-install.js';
 import type { RepoContext } from './repo.js';
 import { runTransaction } from './transaction.js';
+import { ensureTreeRelinked } from './written-through.js';
 
 export type { ResolvedArchive };
 
@@ -52,6 +53,8 @@ export interface PullResult {
   dependencyOf?: string | undefined;
   fallbacks: FallbackReason[];
   changed: boolean;
+  /** `extension install` adopting a worktree Swamp populated: files that differ from the tree, left as they are. */
+  kept?: string[];
 }
 
 const DEFAULT_MAX_DEPTH = 16;
@@ -124,14 +127,14 @@ class Puller {
     await this.pins.add([archive.sha256]);
     let ensured: PristineTreeResult;
     try {
-      ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
+      ensured = await ensureTreeRelinked(this.opts.store, archive.sha256, { expectedName: archive.name });
     } catch (err) {
       // The resolver saw the tree or archive, but gc took it before our pin landed: resolve
       // once more (now pinned, so whatever that fetches stays).
       if ((err as { code?: string }).code !== 'E_NOT_FOUND') throw err;
       archive = await this.opts.resolve(ref);
       await this.pins.add([archive.sha256]);
-      ensured = await ensurePristineTree(this.opts.store, archive.sha256, { expectedName: archive.name });
+      ensured = await ensureTreeRelinked(this.opts.store, archive.sha256, { expectedName: archive.name });
     }
     if (ensured.status === 'hit' && archive.treeStatus) ensured = { ...ensured, status: archive.treeStatus };
     this.opts.onEvent?.({ type: 'tree', name: ensured.tree.name, status: ensured.status, repaired: ensured.repaired.length });

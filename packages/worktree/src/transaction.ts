@@ -26,6 +26,10 @@ export interface PlannedChange {
   stage: StagedFile[];
   /** Filled in by staging: how this change's files got into the worktree. */
   linked?: LinkCounts;
+  /** Adoption: files that differ from the tree, left as they are (see PlanInstallOptions.adopt). */
+  kept?: string[];
+  /** Nothing to change on disk; carried only to report `kept`. */
+  noop?: boolean;
 }
 
 export interface TransactionContext {
@@ -97,8 +101,9 @@ export async function runTransaction(
     const { entries } = await readLockfile(repo.lockfilePath);
     const paths = await RepoPaths.open(repo.repoDir);
     const materialized = await readMaterialized(repo.repoDir);
-    const planned = await plan({ repo, entries, paths, materialized });
-    if (planned.length === 0) return planned;
+    const all = await plan({ repo, entries, paths, materialized });
+    const planned = all.filter((p) => !p.noop);
+    if (planned.length === 0) return all;
     await assertPathsInside(paths, planned);
     const journal = newJournal(planned.map((p) => p.change));
     try {
@@ -116,7 +121,7 @@ export async function runTransaction(
     lock.assertHeld();
     await applyCommitted(repo, journal);
     await registerRoot(store, { repoDir: repo.repoDir, lockfilePath: repo.lockfilePath });
-    return planned;
+    return all;
   });
 }
 

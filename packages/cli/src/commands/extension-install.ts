@@ -5,6 +5,7 @@ import { settings } from '../settings.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
 import { plural } from '../format.js';
+import { healFirst } from '../store-repairs.js';
 
 export async function install(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
   const [store, repo, worktree, registry, remote] = await Promise.all([
@@ -16,6 +17,7 @@ export async function install(_args: string[], opts: CommandOptions, out: Output
   ]);
   const offline = Boolean(opts.offline);
   const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), settings: settings(), offline, remote });
+  await healFirst(worktree, out, repo, store);
   await out.showPhaseProgress();
   const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto', force: Boolean(opts.force) });
   if (report.pruned.length) out.notice(`Removed ${plural(report.pruned.length, 'file')} that no lockfile entry lists.`);

@@ -6,6 +6,7 @@ import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.
 import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 import { reportInstalled } from './report-install.js';
+import { healFirst } from '../store-repairs.js';
 
 export async function pull(refs: string[], opts: CommandOptions, out: Output): Promise<number> {
   if (refs.length === 0) throw new CliError('E_USAGE', 'Name at least one extension to pull.', "Use 'swamp-store extension pull @scope/name'.");
@@ -25,6 +26,7 @@ export async function pull(refs: string[], opts: CommandOptions, out: Output): P
     offline: Boolean(opts.offline),
     remote,
   });
+  await healFirst(worktree, out, repo, store);
   await out.showPhaseProgress();
   const results = await worktree.pullExtensions({
     repo,

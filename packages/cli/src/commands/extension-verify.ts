@@ -2,9 +2,11 @@ import { openRepo, openStoreFromEnv } from '../context.js';
 import type { CommandOptions } from '../command-options.js';
 import type { Output } from '../output.js';
 import { plural } from '../format.js';
+import { healFirst } from '../store-repairs.js';
 
 export async function verify(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
   const [store, repo, worktree] = await Promise.all([openStoreFromEnv(), openRepo(opts), import('@swamp-store/worktree')]);
+  await healFirst(worktree, out, repo, store);
   const problems = await worktree.verifyWorktree(repo, store);
   for (const p of problems) out.line(`${p.problem.padEnd(12)} ${p.path}${p.name ? `  (${p.name})` : ''}`);
   if (problems.length === 0) out.line('All installed extensions match the lockfile and the store.');

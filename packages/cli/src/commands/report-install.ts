@@ -23,6 +23,7 @@ export function extensionJson(r: PullResult) {
     pruned: r.pruned,
     repaired: r.repaired,
     ...(r.dependencyOf ? { dependencyOf: r.dependencyOf } : {}),
+    ...(r.kept?.length ? { kept: r.kept } : {}),
   };
 }
 
@@ -40,6 +41,9 @@ export function reportInstalled(out: Output, repo: RepoContext, results: PullRes
   for (const f of fallbacks) out.notice(`Note: ${FALLBACK_TEXT[f]}.`);
   for (const r of results) {
     if (!r.verified) out.warn(`${r.name}@${r.version} is unverified: no published checksum was available to check its bytes against.`);
+    if (r.kept?.length) {
+      out.warn(`${r.name}@${r.version}: ${plural(r.kept.length, 'file')} differ from the published extension and were left as they are (not linked): ${r.kept.join(', ')}. Use 'swamp-store extension pull ${r.name}@${r.version} --force' to replace them.`);
+    }
     if (r.repaired.length) out.warn(`the store copy of ${r.name}@${r.version} had been modified (${plural(r.repaired.length, 'file')}); it was re-extracted from its archive.`);
   }
   for (const r of results) {

@@ -14,6 +14,7 @@ export interface WrittenFile {
   /** Stat signature after the last write (fstat before close), for the store's tamper check. */
   ino: number;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
 /**
@@ -108,7 +109,7 @@ export class TreeWriter {
     } catch (err) {
       throw fsFailure(err, `writing ${showPath(f.rel)}`);
     }
-    const written = { path: f.rel, size: f.size, sha256: f.hash.digest('hex'), ino: st.ino, mtimeMs: st.mtimeMs };
+    const written = { path: f.rel, size: f.size, sha256: f.hash.digest('hex'), ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
     this.files.push(written);
     return written;
   }

@@ -8,7 +8,8 @@ import { moveAside } from '../quarantine.js';
 import { ensureLayout, type Store } from '../store.js';
 import { beginPins } from '../temp-roots.js';
 import { TREE_MANIFEST } from '../tree-manifest.js';
-import { verifyTreeFull } from '../tree-check.js';
+import { verifyTreeFull, type TreeProblem } from '../tree-check.js';
+import type { ReplacedTree } from '../pristine.js';
 import { listArchives, listTrees, type StoredArchive, type StoredTree } from './inventory.js';
 import { removeWritable } from './sweep-leftovers.js';
 import { takeArchiveOut } from './take-out.js';
@@ -25,6 +26,8 @@ export interface StoreProblem {
 
 export interface VerifyStoreOptions {
   repair?: boolean;
+  /** Told of each tree --repair moved aside: worktrees that still link its old inodes are to be re-linked (the worktree package does that). */
+  onReplaced?: (replaced: ReplacedTree) => void;
   onProgress?: (text: string) => void;
 }
 
@@ -56,10 +59,10 @@ async function archiveProblem(store: Store, a: StoredArchive): Promise<StoreProb
   }
 }
 
-async function treeProblems(store: Store, t: StoredTree): Promise<StoreProblem[]> {
-  if (!t.manifest) return [{ checksum: t.sha256, path: path.join(t.dir, TREE_MANIFEST), problem: 'unreadable' }];
+async function treeProblems(store: Store, t: StoredTree): Promise<{ problems: StoreProblem[]; found: TreeProblem[] }> {
+  if (!t.manifest) return { problems: [{ checksum: t.sha256, path: path.join(t.dir, TREE_MANIFEST), problem: 'unreadable' }], found: [] };
   const found = await verifyTreeFull(store.layout, t.manifest);
-  return found.map((p) => ({ checksum: t.sha256, path: path.join(t.dir, ...p.path.split('/')), problem: p.problem }));
+  return { problems: found.map((p) => ({ checksum: t.sha256, path: path.join(t.dir, ...p.path.split('/')), problem: p.problem })), found };
 }
 
 /**
@@ -93,14 +96,14 @@ export async function verifyStore(store: Store, opts: VerifyStoreOptions = {}): 
         badArchives.add(a.sha256);
       }
     }
-    const badTrees: StoredTree[] = [];
+    const badTrees: Array<StoredTree & { found: TreeProblem[] }> = [];
     done = 0;
     for (const t of trees) {
       progress(`Checking trees ${++done}/${trees.length}`);
-      const found = await treeProblems(store, t);
+      const { problems: found, found: relative } = await treeProblems(store, t);
       if (found.length > 0) {
         problems.push(...found);
-        badTrees.push(t);
+        badTrees.push({ ...t, found: relative });
       }
     }
 
@@ -116,9 +119,11 @@ export async function verifyStore(store: Store, opts: VerifyStoreOptions = {}): 
       const goodArchive = new Set(archives.filter((a) => !badArchives.has(a.sha256)).map((a) => a.sha256));
       for (const t of badTrees) {
         progress(`Repairing tree ${t.sha256}`);
-        await moveAside(store, t.sha256, 'corrupt');
+        const quarantined = await moveAside(store, t.sha256, 'corrupt');
+        const replaced = t.manifest ? { sha256: t.sha256, previous: t.manifest, quarantined, problems: t.found } : undefined;
         if (!goodArchive.has(t.sha256)) {
           repaired.add(t.sha256); // removed: the next pull fetches and unpacks it again
+          if (replaced) opts.onReplaced?.(replaced);
           continue;
         }
         try {
@@ -127,6 +132,7 @@ export async function verifyStore(store: Store, opts: VerifyStoreOptions = {}): 
         } catch {
           // The archive went bad or away meanwhile; the tree is out of the way, which is still an improvement.
         }
+        if (replaced) opts.onReplaced?.(replaced);
       }
     }
     const ok = problems.every((p) => repaired.has(p.checksum));
