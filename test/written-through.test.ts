@@ -15,12 +15,10 @@ const LONG = 180_000;
 let root: string;
 const specsBySum = new Map<string, ExtensionSpec>();
 
-const v1: ExtensionSpec = {
-  name: '@wt/shared',
-  version: '2026.03.01.1',
-  files: { 'models/m.ts': 'export const m = "one";\n', 'models/lib/util.ts': 'export const u = 1;\n', 'bundles/m.js': '/* bundle */\n' },
-};
-const v2: ExtensionSpec = { ...v1, version: '2026.03.02.1', files: { ...v1.files, 'models/m.ts': 'export const m = "two, longer";\n' } };
+const V1_FILES = { 'models/m.ts': 'export const m = "one";\n', 'models/lib/util.ts': 'export const u = 1;\n', 'bundles/m.js': '/* bundle */\n' };
+const V2_FILES = { ...V1_FILES, 'models/m.ts': 'export const m = "two, longer";\n' };
+const v1: ExtensionSpec = { name: '@wt/shared', version: '2026.03.01.1', files: V1_FILES };
+const v2: ExtensionSpec = { ...v1, version: '2026.03.02.1', files: V2_FILES };
 const M = '.swamp/pulled-extensions/@wt/shared/models/m.ts';
 const UTIL = '.swamp/pulled-extensions/@wt/shared/models/lib/util.ts';
 
@@ -56,7 +54,7 @@ describe('a store file written through a link', () => {
   it('Swamp-style update in w1: any command in w2 restores w2; w1 keeps the written file as its own', async () => {
     const { store, a, b, cli, w1, w2 } = await setUp('update');
     // Swamp updates w1: new bytes through the link, then its lockfile names the new version.
-    writeThrough(w1, M, v2.files['models/m.ts'] as string);
+    writeThrough(w1, M, V2_FILES['models/m.ts'] as string);
     const lock = readLockfileJson(w1);
     fs.writeFileSync(path.join(w1, LOCKFILE_REL), JSON.stringify({ [v1.name]: { ...lock[v1.name], version: v2.version, checksum: b.checksum } }, null, 2) + '\n');
     expect(fs.readFileSync(path.join(w2, M), 'utf8'), 'the hazard: w2 changed with it').toContain('two');
@@ -66,7 +64,7 @@ describe('a store file written through a link', () => {
     expect(list.stderr).toContain(M);
     expect(list.stderr).toContain(`Re-linked to the pristine copy: ${fs.realpathSync(w2)}`);
     expect(list.stderr).toContain(`${fs.realpathSync(w1)} keeps its written file(s) as its own: ${M}`);
-    expect(fs.readFileSync(path.join(w2, M), 'utf8')).toBe(v1.files['models/m.ts']);
+    expect(fs.readFileSync(path.join(w2, M), 'utf8')).toBe(V1_FILES['models/m.ts']);
     expect(fs.statSync(path.join(w2, M)).ino).toBe(fs.statSync(storeFile(store, a.checksum, 'ext/models/m.ts')).ino);
     expect(fs.statSync(path.join(w2, M)).mode & 0o777, 'hardlinked files stay read-only').toBe(0o444);
     expect(fs.readFileSync(path.join(w1, M), 'utf8')).toContain('two');
@@ -80,7 +78,7 @@ describe('a store file written through a link', () => {
     expect((await cli(w1, 'extension', 'pull', b.file)).code).toBe(0); // the store learns v2 (as any pull of it would)
     expect((await cli(w1, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
     expect(JSON.parse(fs.readFileSync(path.join(w1, LOCKFILE_REL), 'utf8'))[v1.name].checksum).toBe(JSON.parse(w1Lock)[v1.name].checksum);
-    expect(fs.readFileSync(path.join(w2, M), 'utf8')).toBe(v1.files['models/m.ts']);
+    expect(fs.readFileSync(path.join(w2, M), 'utf8')).toBe(V1_FILES['models/m.ts']);
   }, LONG);
 
   it('shared by several worktrees that name the tree: never one worktree\'s hand edit; every one gets the pristine file', async () => {
@@ -90,7 +88,7 @@ describe('a store file written through a link', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(UTIL);
     for (const w of [w1, w2]) {
-      expect(fs.readFileSync(path.join(w, UTIL), 'utf8')).toBe(v1.files['models/lib/util.ts']);
+      expect(fs.readFileSync(path.join(w, UTIL), 'utf8')).toBe(V1_FILES['models/lib/util.ts']);
       expect(fs.statSync(path.join(w, UTIL)).ino).toBe(fs.statSync(storeFile(store, a.checksum, 'ext/models/lib/util.ts')).ino);
       expect((await cli(w, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
     }
@@ -118,7 +116,7 @@ describe('a store file written through a link', () => {
     const r = await cli(w2, 'extension', 'verify');
     expect(r.stderr).toContain(`${UTIL} (ctime changed)`);
     expect(r.json).toEqual({ ok: true, problems: [] });
-    expect(fs.readFileSync(path.join(w2, UTIL), 'utf8')).toBe(v1.files['models/lib/util.ts']);
+    expect(fs.readFileSync(path.join(w2, UTIL), 'utf8')).toBe(V1_FILES['models/lib/util.ts']);
   }, LONG);
 
   it('cache verify --repair re-links every worktree naming the tree, and names them', async () => {
@@ -132,7 +130,7 @@ describe('a store file written through a link', () => {
     expect(repaired.stderr).toContain(fs.realpathSync(w1));
     expect(repaired.stderr).toContain(fs.realpathSync(w2));
     for (const w of [w1, w2]) {
-      expect(fs.readFileSync(path.join(w, M), 'utf8')).toBe(v1.files['models/m.ts']);
+      expect(fs.readFileSync(path.join(w, M), 'utf8')).toBe(V1_FILES['models/m.ts']);
       expect((await cli(w, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
     }
     expect((await runCli(['cache', 'verify', '--json'], { env })).json.ok).toBe(true);
@@ -145,7 +143,7 @@ describe('a store file written through a link', () => {
     expect(r1.code, r1.stderr).toBe(0);
     expect(r2.code, r2.stderr).toBe(0);
     for (const w of [w1, w2]) {
-      expect(fs.readFileSync(path.join(w, M), 'utf8')).toBe(v1.files['models/m.ts']);
+      expect(fs.readFileSync(path.join(w, M), 'utf8')).toBe(V1_FILES['models/m.ts']);
       expect(checkWorktree(w, specsBySum)).toEqual([]);
       expect((await cli(w, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
     }

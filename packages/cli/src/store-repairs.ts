@@ -1,8 +1,9 @@
+import type * as WorktreePkg from '@swamp-store/worktree';
 import type { RepoContext, StoreRepairReport } from '@swamp-store/worktree';
 import type { Store } from '@swamp-store/store';
 import type { Output } from './output.js';
 
-type Worktree = typeof import('@swamp-store/worktree');
+type Worktree = typeof WorktreePkg;
 
 /** One warning per store repair, whichever step of the command found it (see docs/swamp-writes-into-linked-worktree.md). */
 export function describeRepair(r: StoreRepairReport): string {

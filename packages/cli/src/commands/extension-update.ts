@@ -1,10 +1,11 @@
+import type * as RegistryPkg from '@swamp-store/registry';
 import type { Channel, LinkMode, UpdateOptions, UpdateStatus } from '@swamp-store/worktree';
 import { openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { healFirst } from '../store-repairs.js';
 
-type Registry = typeof import('@swamp-store/registry');
+type Registry = typeof RegistryPkg;
 
 /** What update and outdated share: the repository, the store, and registry look-ups by channel. */
 async function setUp(names: string[], opts: CommandOptions, out: Output) {
