@@ -148,4 +148,24 @@ describe('a store file written through a link', () => {
       expect((await cli(w, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
     }
   }, LONG);
+
+  it('a repairer killed after replacing the tree but before re-linking: the next command in each worktree finishes the job; a no-op install leaves the lockfile untouched', async () => {
+    const { store, a, cli, w1, w2 } = await setUp('killed');
+    writeThrough(w1, M, 'export const m = "half-done";\n');
+    // The state a SIGKILL between the quarantine rename and the re-linking leaves: the written tree in the quarantine, no tree.
+    fs.mkdirSync(path.join(store, 'v1', 'quarantine'), { recursive: true });
+    fs.renameSync(path.join(store, 'v1', 'trees', a.checksum), path.join(store, 'v1', 'quarantine', `${a.checksum}-tampered-1-999999`));
+    for (const w of [w2, w1]) {
+      const r = await cli(w, 'extension', 'install');
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(w, M), 'utf8')).toBe(V1_FILES['models/m.ts']);
+      expect(checkWorktree(w, specsBySum)).toEqual([]);
+      expect((await cli(w, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
+    }
+    const lockStat = fs.statSync(path.join(w1, LOCKFILE_REL));
+    const again = await cli(w1, 'extension', 'install');
+    expect(again.code).toBe(0);
+    expect(again.stderr, 'nothing left to repair').not.toContain('written through');
+    expect(fs.statSync(path.join(w1, LOCKFILE_REL)).mtimeMs, 'no lockfile rewrite when nothing changed').toBe(lockStat.mtimeMs);
+  }, LONG);
 });

@@ -4,7 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT, ensureBuilt, runCli, tempDir, type CliResult } from '../helpers/cli.mjs';
+import { walkFiles } from '../fixtures/worktree-support.js';
 
 /** Beside the repository, as CI lays it out; SWAMP_REAL_SWAMP_DIR only for checkouts elsewhere (a git worktree of the repository). */
 export const REAL_SWAMP_DIR = process.env.SWAMP_REAL_SWAMP_DIR ?? path.resolve(ROOT, '..', 'shared', 'real-swamp');
@@ -16,6 +18,10 @@ export function realSwampMissing(): string | undefined {
   if (fs.existsSync(REAL_SWAMP)) return undefined;
   return `the real Swamp CLI is not at ${REAL_SWAMP} (the interop suite needs ../shared/real-swamp/ beside the repository)`;
 }
+
+/** Why this run skips the interop suite (printed once per file), or undefined. */
+export const SKIP = realSwampMissing();
+if (SKIP) console.log(`[interop] skipped: ${SKIP}`);
 
 export interface RunResult {
   code: number | null;
@@ -222,23 +228,7 @@ const STATE = [/^\.swamp\/_extension_catalog\.db/, /^\.swamp\/swamp-store\//, /^
 
 /** Every installed file (repo-relative) under the places extensions install into. */
 export function installedFiles(repo: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    let items: fs.Dirent[];
-    try {
-      items = fs.readdirSync(path.join(repo, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const it of items) {
-      const r = `${rel}/${it.name}`;
-      if (it.isDirectory()) walk(r);
-      else if (!STATE.some((re) => re.test(r))) out.push(r);
-    }
-  };
-  walk('.swamp');
-  walk('.claude/skills');
-  return out.sort();
+  return [...walkFiles(repo, '.swamp'), ...walkFiles(repo, '.claude/skills')].filter((r) => !STATE.some((re) => re.test(r))).sort();
 }
 
 export function isBundle(rel: string): boolean {
@@ -259,3 +249,37 @@ export function read(repo: string, rel: string): Buffer {
 }
 
 export { tempDir };
+
+export interface Interop {
+  work: string;
+  /** A `swamp init`ed repository to copy. */
+  template: string;
+  env: Env;
+  packed: Packed[];
+  /** What real Swamp needs to reach the registry. */
+  realEnv: () => Record<string, string>;
+}
+
+/**
+ * Per test file, once: the archives packed by Swamp, a template repository
+ * and the registry serving them (the slow part, ~1 s per Swamp command).
+ */
+export function useInterop(prefix: string): Interop {
+  const ctx = { realEnv: () => ({ SWAMP_CLUB_URL: ctx.env.url }) } as unknown as Interop;
+  let stop: () => void = () => undefined;
+  beforeAll(async () => {
+    ctx.work = tempDir(prefix);
+    const registryDir = path.join(ctx.work, 'registry');
+    fs.mkdirSync(registryDir);
+    ctx.packed = await packAll(ctx.work, registryDir);
+    ctx.template = await makeTemplate(ctx.work);
+    const reg = await serveRegistry(registryDir);
+    stop = reg.stop;
+    ctx.env = { url: reg.url, store: path.join(ctx.work, 'store') };
+  }, 240_000);
+  afterAll(() => {
+    stop();
+    if (ctx.work) fs.rmSync(ctx.work, { recursive: true, force: true });
+  });
+  return ctx;
+}

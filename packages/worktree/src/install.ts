@@ -58,7 +58,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
           ctx,
           { name, tree: got.ensured.tree, treeDir: got.ensured.dir, serverUrl: entry.serverUrl ?? '', channel: entry.channel },
           // Never installed here by swamp-store (Swamp itself pulled or updated it): adopt, do not refuse.
-          { store, force: Boolean(opts.force), adopt: !opts.force && ctx.materialized[name] === undefined },
+          { store, force: Boolean(opts.force), adopt: !opts.force && ctx.materialized[name] === undefined, keepEntry: true },
         );
         if (plan) plans.push(plan);
         planOf.set(name, plan);

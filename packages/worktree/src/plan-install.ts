@@ -30,6 +30,13 @@ export interface PlanInstallOptions {
    * Swamp wrote it, byte for byte.
    */
   adopt?: boolean;
+  /**
+   * `extension install` restores what the lockfile names and never rewrites an
+   * entry that already names this tree: the lockfile is committed, and Swamp's
+   * own values (its update computes `filesChecksum` before pruning orphans,
+   * for one) are not ours to churn.
+   */
+  keepEntry?: boolean;
 }
 
 export function placementOf(ctx: TransactionContext, name: string, tree: TreeManifest): Placement {
@@ -144,8 +151,8 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     { version: tree.version, files: placement.lockfileFiles, include: tree.include, checksum: tree.sha256, filesChecksum: filesChecksumOfTree(tree.files), serverUrl: target.serverUrl, channel: target.channel },
     old,
   );
-  // Adopting changes which inodes back the files, never what the lockfile says.
-  const entry = opts.adopt && old?.checksum === tree.sha256 ? old : made;
+  // Adopting or restoring changes which inodes back the files, never what the lockfile says.
+  const entry = (opts.adopt || opts.keepEntry) && old?.checksum === tree.sha256 ? old : made;
   const change: JournalChange = {
     name,
     entry,

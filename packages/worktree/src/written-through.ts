@@ -141,7 +141,8 @@ export async function healWrittenThrough(repo: RepoContext, store: Store): Promi
       pins ??= await beginPins(store, 'swamp-store store repair');
       await pins.add([sum]);
       await withRepairLock(store, sum, async () => {
-        const now = await readTreeManifest(store.layout, sum);
+        // A repairer killed between moving the tree aside and unpacking it again: unpack it now, then re-link.
+        const now = (await readTreeManifest(store.layout, sum)) ?? (await unpackAgain(store, sum, tree?.name ?? (await quarantinedName(copies))));
         const problems = now ? await checkTreeFast(store.layout, now) : [];
         if (now && problems.length > 0) {
           const result = await ensurePristineTree(store, sum, { expectedName: now.name }).catch(() => undefined);
@@ -160,19 +161,39 @@ export async function healWrittenThrough(repo: RepoContext, store: Store): Promi
   return reports;
 }
 
+async function unpackAgain(store: Store, sha256: string, expectedName: string | undefined): Promise<TreeManifest | undefined> {
+  try {
+    return (await ensureTree(store, sha256, expectedName ? { expectedName } : {})).tree;
+  } catch {
+    return undefined; // the archive is gone too: the worktree keeps what it has; the next pull fetches it again
+  }
+}
+
+async function quarantinedName(dirs: string[]): Promise<string | undefined> {
+  for (const dir of dirs) {
+    const m = await readQuarantined(dir);
+    if (m) return m.name;
+  }
+  return undefined;
+}
+
+async function readQuarantined(dir: string): Promise<TreeManifest | undefined> {
+  try {
+    const m = JSON.parse(await fs.readFile(path.join(dir, TREE_MANIFEST), 'utf8')) as TreeManifest;
+    return typeof m.name === 'string' && Array.isArray(m.files) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * This worktree still links files of a quarantined copy (its repairer died
  * before re-linking it, or gc has not swept the copy yet and all is done):
  * re-link what it still holds, by the same rules, in this worktree only.
  */
 async function relinkFromQuarantine(store: Store, dir: string, sha256: string, repo: RepoContext): Promise<StoreRepairReport | undefined> {
-  let previous: TreeManifest;
-  try {
-    previous = JSON.parse(await fs.readFile(path.join(dir, TREE_MANIFEST), 'utf8')) as TreeManifest;
-  } catch {
-    return undefined;
-  }
-  if (previous.sha256 !== sha256 || !Array.isArray(previous.files)) return undefined;
+  const previous = await readQuarantined(dir);
+  if (!previous || previous.sha256 !== sha256) return undefined;
   const storeDev = (await fs.stat(store.layout.trees)).dev;
   const records = new Map(previous.files.map((f) => [f.path, f]));
   const holds = placementIn(repo, previous).some((e) => {
@@ -183,8 +204,35 @@ async function relinkFromQuarantine(store: Store, dir: string, sha256: string, r
   });
   if (!holds) return undefined;
   const problems = await checkTreeFast({ ...store.layout, trees: path.dirname(dir) }, { ...previous, sha256: path.basename(dir) });
-  const report = await relinkReplacedTree(store, { sha256, previous, quarantined: dir, problems }, repo, { only: repo });
+  const decided = await readDecision(dir);
+  // No decision recorded: its repairer died before deciding; decide now with every worktree in view, as it would have.
+  const report = await relinkReplacedTree(store, { sha256, previous, quarantined: dir, problems }, repo, decided ? { only: repo, decided } : {});
   return report.relinked.length > 0 ? report : undefined;
+}
+
+const DECISION = '.relink-decision.json';
+
+async function writeDecision(dir: string, keep: Map<string, Set<string>>): Promise<void> {
+  const doc = Object.fromEntries([...keep].map(([repoDir, paths]) => [repoDir, [...paths].sort()]));
+  const tmp = path.join(dir, `${DECISION}.${process.pid}.tmp`);
+  try {
+    await fs.writeFile(tmp, JSON.stringify(doc));
+    await fs.rename(tmp, path.join(dir, DECISION));
+  } catch {
+    // best effort: without it a later command decides again
+  }
+}
+
+async function readDecision(dir: string): Promise<Record<string, string[]> | undefined> {
+  try {
+    const doc = JSON.parse(await fs.readFile(path.join(dir, DECISION), 'utf8')) as unknown;
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(doc)) if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function lstatSyncOrUndefined(abs: string) {
@@ -209,7 +257,12 @@ interface Holder {
 }
 
 /** Re-links every registered worktree naming a replaced tree; reports (and tells the reporter) what it did. */
-export async function relinkReplacedTree(store: Store, replaced: ReplacedTree, current?: RepoContext, opts: { only?: RepoContext } = {}): Promise<StoreRepairReport> {
+export async function relinkReplacedTree(
+  store: Store,
+  replaced: ReplacedTree,
+  current?: RepoContext,
+  opts: { only?: RepoContext; decided?: Record<string, string[]> } = {},
+): Promise<StoreRepairReport> {
   const { previous } = replaced;
   const fresh = await readTreeManifest(store.layout, replaced.sha256);
   const storeDev = (await fs.stat(store.layout.trees)).dev;
@@ -217,12 +270,19 @@ export async function relinkReplacedTree(store: Store, replaced: ReplacedTree, c
   const holders = await findHolders(store, previous, storeDev, current, opts.only);
 
   // A written file held by exactly one worktree naming the tree, and linked nowhere else outside the store, is that worktree's own edit.
+  // Decided once, with every worktree in view, and recorded beside the quarantined copy before anything is re-linked: a later
+  // command finishing a killed repairer's work would otherwise see the last holder left as the only one.
   const keep = new Map<string, Set<string>>(); // repoDir -> tree paths it keeps
-  for (const treePath of written) {
-    const outside = await linksOutsideQuarantine(replaced.quarantined, treePath);
-    const naming = holders.filter((h) => h.names && h.linked.some((e) => e.treePath === treePath));
-    const single = naming.length === 1 ? naming[0] : undefined;
-    if (single && outside === 1) keep.set(single.repo.repoDir, (keep.get(single.repo.repoDir) ?? new Set()).add(treePath));
+  if (opts.decided) {
+    for (const [repoDir, paths] of Object.entries(opts.decided)) keep.set(repoDir, new Set(paths));
+  } else {
+    for (const treePath of written) {
+      const outside = await linksOutsideQuarantine(replaced.quarantined, treePath);
+      const naming = holders.filter((h) => h.names && h.linked.some((e) => e.treePath === treePath));
+      const single = naming.length === 1 ? naming[0] : undefined;
+      if (single && outside === 1) keep.set(single.repo.repoDir, (keep.get(single.repo.repoDir) ?? new Set()).add(treePath));
+    }
+    if (replaced.quarantined) await writeDecision(replaced.quarantined, keep);
   }
 
   const relinked: StoreRepairReport['relinked'] = [];
