@@ -119,6 +119,7 @@ function build(): Command {
     .option('--check', "only show what is outdated (as 'extension outdated')")
     .addOption(new Option('--link-mode <mode>', 'how files get into the worktree').choices(['auto', 'hardlink', 'copy']).default('auto'))
     .option('-f, --force', 'replace files that were edited by hand')
+    .addOption(remote())
     .addOption(json())
     .action(action(commands.update));
   ext

@@ -1,6 +1,6 @@
 import type * as RegistryPkg from '@swamp-store/registry';
 import type { Channel, LinkMode, UpdateOptions, UpdateStatus } from '@swamp-store/worktree';
-import { openRepo, openStoreFromEnv, registryUrl } from '../context.js';
+import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { healFirst } from '../store-repairs.js';
@@ -9,7 +9,13 @@ type Registry = typeof RegistryPkg;
 
 /** What update and outdated share: the repository, the store, and registry look-ups by channel. */
 async function setUp(names: string[], opts: CommandOptions, out: Output) {
-  const [store, repo, worktree, registry] = await Promise.all([openStoreFromEnv(), openRepo(opts), import('@swamp-store/worktree'), import('@swamp-store/registry')]);
+  const [store, repo, worktree, registry, remote] = await Promise.all([
+    openStoreFromEnv(),
+    openRepo(opts),
+    import('@swamp-store/worktree'),
+    import('@swamp-store/registry'),
+    openRemote(opts, out),
+  ]);
   await healFirst(worktree, out, repo, store);
   const apiKey = process.env.SWAMP_API_KEY;
   const url = registryUrl(opts);
@@ -23,7 +29,7 @@ async function setUp(names: string[], opts: CommandOptions, out: Output) {
     compare: registry.compareCalVer,
     latest: (name, channel) => latestOf(registry, client, name, channel),
     resolverFor: (channel: Channel | undefined) =>
-      registry.createResolver({ store, registryUrl: url, apiKey, channel, onProgress: (t: string) => out.progress(t) }),
+      registry.createResolver({ store, registryUrl: url, apiKey, channel, remote, onProgress: (t: string) => out.progress(t) }),
     linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto',
     force: Boolean(opts.force),
   };
