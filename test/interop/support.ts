@@ -271,8 +271,8 @@ export function useInterop(prefix: string): Interop {
     ctx.work = tempDir(prefix);
     const registryDir = path.join(ctx.work, 'registry');
     fs.mkdirSync(registryDir);
-    ctx.packed = await packAll(ctx.work, registryDir);
-    ctx.template = await makeTemplate(ctx.work);
+    // Two independent chains of Swamp commands: overlapped, one's start-up hides behind the other's work.
+    [ctx.packed, ctx.template] = await Promise.all([packAll(ctx.work, registryDir), makeTemplate(ctx.work)]);
     const reg = await serveRegistry(registryDir);
     stop = reg.stop;
     ctx.env = { url: reg.url, store: path.join(ctx.work, 'store') };

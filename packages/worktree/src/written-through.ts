@@ -96,12 +96,24 @@ async function quarantinedCopies(store: Store, sha256: string): Promise<string[]
 }
 
 /**
+ * Trees (per store) this process found intact in healWrittenThrough, and when:
+ * a CLI process runs one command, so a check seconds old is this command's.
+ */
+const checkedAt = new Map<string, number>();
+const checkedThisCommand = {
+  has: (key: string) => Date.now() - (checkedAt.get(key) ?? -Infinity) < 2_000,
+  add: (key: string) => void checkedAt.set(key, Date.now()),
+};
+
+/**
  * `ensurePristineTree`, and when it had to replace a written tree, the
  * re-linking of every worktree that names it. Call with no worktree lock held
  * (it takes each worktree's lock in turn).
  */
 export async function ensureTreeRelinked(store: Store, sha256: string, options: EnsureTreeOptions = {}): Promise<PristineTreeResult> {
   const first = await ensureTree(store, sha256, options);
+  // healWrittenThrough checked this tree a moment ago in this command: one stat pass per tree per command is enough.
+  if (checkedThisCommand.has(`${store.layout.base}\0${sha256}`)) return { ...first, repaired: [] };
   const clean = (await checkTreeFast(store.layout, first.tree)).length === 0;
   if (clean && (await quarantinedCopies(store, sha256)).length === 0) return { ...first, repaired: [] };
   return withRepairLock(store, sha256, async () => {
@@ -136,24 +148,35 @@ export async function healWrittenThrough(repo: RepoContext, store: Store): Promi
       const tree = await readTreeManifest(store.layout, sum);
       const written = tree ? (await checkTreeFast(store.layout, tree)).length > 0 : false;
       const copies = await quarantinedCopies(store, sum);
-      if (!written && copies.length === 0) continue;
-      // Pinned before it is replaced: gc must not take the archive we re-extract from.
-      pins ??= await beginPins(store, 'swamp-store store repair');
-      await pins.add([sum]);
-      await withRepairLock(store, sum, async () => {
-        // A repairer killed between moving the tree aside and unpacking it again: unpack it now, then re-link.
-        const now = (await readTreeManifest(store.layout, sum)) ?? (await unpackAgain(store, sum, tree?.name ?? (await quarantinedName(copies))));
-        const problems = now ? await checkTreeFast(store.layout, now) : [];
-        if (now && problems.length > 0) {
-          const result = await ensurePristineTree(store, sum, { expectedName: now.name }).catch(() => undefined);
-          const replaced = result?.replaced ?? (await replacedWithoutArchive(store, now, problems));
-          if (replaced) reports.push(await relinkReplacedTree(store, replaced, repo));
-        }
-        for (const dir of await quarantinedCopies(store, sum)) {
-          const report = await relinkFromQuarantine(store, dir, sum, repo);
-          if (report) reports.push(report);
-        }
-      });
+      if (!written && copies.length === 0) {
+        if (tree) checkedThisCommand.add(`${store.layout.base}\0${sum}`);
+        continue;
+      }
+      const repairOne = async (): Promise<void> => {
+        // Pinned before it is replaced: gc must not take the archive we re-extract from.
+        pins ??= await beginPins(store, 'swamp-store store repair');
+        await pins.add([sum]);
+        await withRepairLock(store, sum, async () => {
+          // A repairer killed between moving the tree aside and unpacking it again: unpack it now, then re-link.
+          const now = (await readTreeManifest(store.layout, sum)) ?? (await unpackAgain(store, sum, tree?.name ?? (await quarantinedName(copies))));
+          const problems = now ? await checkTreeFast(store.layout, now) : [];
+          if (now && problems.length > 0) {
+            const result = await ensurePristineTree(store, sum, { expectedName: now.name }).catch(() => undefined);
+            const replaced = result?.replaced ?? (await replacedWithoutArchive(store, now, problems));
+            if (replaced) reports.push(await relinkReplacedTree(store, replaced, repo));
+          }
+          for (const dir of await quarantinedCopies(store, sum)) {
+            const report = await relinkFromQuarantine(store, dir, sum, repo);
+            if (report) reports.push(report);
+          }
+        });
+      };
+      try {
+        await repairOne();
+      } catch (err) {
+        // A store this user may only read cannot be repaired by this user: the command goes on with what it has.
+        if (!['EACCES', 'EPERM', 'EROFS'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      }
     }
   } finally {
     await pins?.release();
