@@ -371,7 +371,7 @@ async function findHolders(store: Store, previous: TreeManifest, storeDev: numbe
 
 async function rootContext(repoDir: string, lockfilePath: string): Promise<RepoContext | undefined> {
   try {
-    const repo = await resolveRepo({ repoDir, cwd: repoDir, env: {} });
+    const repo = await resolveRepo({ repoDir, cwd: repoDir, settings: {} });
     return { ...repo, lockfilePath };
   } catch {
     return undefined; // gone, or its .swamp.yaml is broken: that worktree's own commands will say so

@@ -1,7 +1,8 @@
 import type * as RegistryPkg from '@swamp-store/registry';
 import type { Channel, LinkMode, UpdateOptions, UpdateStatus } from '@swamp-store/worktree';
 import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
-import type { CommandOptions } from '../main.js';
+import type { CommandOptions } from '../command-options.js';
+import { settings } from '../settings.js';
 import type { Output } from '../output.js';
 import { healFirst } from '../store-repairs.js';
 
@@ -17,9 +18,8 @@ async function setUp(names: string[], opts: CommandOptions, out: Output) {
     openRemote(opts, out),
   ]);
   await healFirst(worktree, out, repo, store);
-  const apiKey = process.env.SWAMP_API_KEY;
   const url = registryUrl(opts);
-  const client = registry.createRegistryClient({ baseUrl: url, ...(apiKey ? { apiKey } : {}) });
+  const client = registry.createRegistryClient({ baseUrl: url, settings: settings() });
   const flag = opts.channel === 'beta' || opts.channel === 'rc' || opts.channel === 'stable' ? opts.channel : undefined;
   const options: UpdateOptions = {
     repo,
@@ -29,7 +29,7 @@ async function setUp(names: string[], opts: CommandOptions, out: Output) {
     compare: registry.compareCalVer,
     latest: (name, channel) => latestOf(registry, client, name, channel),
     resolverFor: (channel: Channel | undefined) =>
-      registry.createResolver({ store, registryUrl: url, apiKey, channel, remote, onProgress: (t: string) => out.progress(t) }),
+      registry.createResolver({ store, registryUrl: url, settings: settings(), channel, remote }),
     linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto',
     force: Boolean(opts.force),
   };
