@@ -1,5 +1,5 @@
 // ESLint flat config for the whole workspace. It lives in test/ so the top level
-// stays as ARCHITECTURE.md lists it; run with `eslint -c test/eslint.config.js`.
+// stays small; run with `eslint -c test/eslint.config.js`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';

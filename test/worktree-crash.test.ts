@@ -1,5 +1,5 @@
 // SIGKILL during pull, install and rm at random moments; the next command of
-// ANY kind must leave ARCHITECTURE.md's invariant true: every lockfile entry's
+// ANY kind must leave docs/ARCHITECTURE.md's invariant true: every lockfile entry's
 // files exist with the archive's bytes, nothing swamp-store placed is left
 // untracked, no journal, staged file or temp file is left.
 //

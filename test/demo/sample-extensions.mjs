@@ -1,5 +1,5 @@
 // The demo's registry content: a handful of extensions shaped like Swamp's
-// public corpus (see shared/swamp-format.md), written as `*.tar.gz` into a
+// public corpus (see docs/swamp-compatibility.md), written as `*.tar.gz` into a
 // folder that `swamp-store registry serve --dir` serves.
 import path from 'node:path';
 import { buildExtensionArchive, writeArchive } from '../helpers/archive-builder.mjs';

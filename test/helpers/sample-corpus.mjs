@@ -1,4 +1,4 @@
-// Deterministic extensions shaped like the public Swamp corpus (swamp-format.md,
+// Deterministic extensions shaped like the public Swamp corpus (docs/swamp-compatibility.md,
 // "Public corpus shape"): files per extension min 7 / median 9 / p90 20 / max 127,
 // bytes median 98 KB / p90 440 KB / max 6.7 MB, file sizes around 6 KB, TypeScript
 // and YAML text, a long markdown description, some bundles and skills.

@@ -6,7 +6,7 @@ export class CliError extends SwampStoreError {
   override readonly name = 'CliError';
 }
 
-/** Exit codes of CLI.md: 0 ok, 1 error, 2 usage, 75 lock timeout (EX_TEMPFAIL: try again later). */
+/** Exit codes of docs/CLI.md: 0 ok, 1 error, 2 usage, 75 lock timeout (EX_TEMPFAIL: try again later). */
 export const EXIT = { ok: 0, error: 1, usage: 2, lockTimeout: 75 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {

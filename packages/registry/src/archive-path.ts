@@ -3,7 +3,7 @@ import path from 'node:path';
 import { RegistryError } from './errors.js';
 
 /**
- * A ref that is neither a name nor a URL is taken as a path (CLI.md). Before
+ * A ref that is neither a name nor a URL is taken as a path (docs/CLI.md). Before
  * anything opens it, say plainly what is wrong with it: a bare word such as
  * `myorg-alpha` was most likely meant as a name, a folder is not an archive.
  */

@@ -60,7 +60,7 @@ export interface DownloadOptions<T> {
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
-/** The Swamp registry API (see shared/swamp-format.md, "Registry HTTP API"). */
+/** The Swamp registry API (see docs/swamp-compatibility.md, "Registry HTTP API"). */
 export class RegistryClient {
   /** Normalised base URL, no trailing slash; what the lockfile records as `serverUrl`. */
   readonly baseUrl: string;

@@ -4,7 +4,7 @@ import { StoreError } from './errors.js';
 import { showPath } from './extract/failures.js';
 
 /**
- * An extension's `manifest.yaml` (see swamp-format.md), validated. Only what
+ * An extension's `manifest.yaml` (see docs/swamp-compatibility.md), validated. Only what
  * swamp-store acts on is typed; everything else stays in `raw`.
  */
 export interface ExtensionManifest {

@@ -36,7 +36,7 @@ export const LOCKFILE_NAME = 'upstream_extensions.json';
 export const DEFAULT_MODELS_DIR = 'extensions/models';
 export const DEFAULT_TOOLS: readonly string[] = ['claude'];
 
-/** Skills dir of each AI tool Swamp knows (swamp-format.md). */
+/** Skills dir of each AI tool Swamp knows (docs/swamp-compatibility.md). */
 export const TOOL_SKILLS_DIRS: Readonly<Record<string, string>> = {
   claude: '.claude/skills',
   cursor: '.cursor/skills',

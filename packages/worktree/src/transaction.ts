@@ -84,7 +84,7 @@ async function sweepStaging(repo: RepoContext): Promise<void> {
 }
 
 /**
- * The worktree transaction of ARCHITECTURE.md. `plan` runs under the lock with
+ * The worktree transaction of docs/ARCHITECTURE.md. `plan` runs under the lock with
  * the lockfile read fresh, so two agents in one worktree can never base their
  * changes on the same stale lockfile (the "lockfile says present, disk says
  * missing" race). Network and extraction happen before, never under, this lock.

@@ -8,7 +8,7 @@ import { prepareArchive } from './ingest-vs-tar.mjs';
 import { cliEnv } from './process-timing.mjs';
 import { freshDir } from './workdir.mjs';
 
-/** The public corpus median: 9 files, 98 KB (swamp-format.md). */
+/** The public corpus median: 9 files, 98 KB (docs/swamp-compatibility.md). */
 export function medianArchive(dir) {
   return prepareArchive(dir, 'median', generateExtension({ name: '@bench/median', version: '2026.08.01.1' }));
 }
@@ -23,7 +23,7 @@ export function storeEnv(store) {
   return cliEnv({ SWAMP_STORE_DIR: store });
 }
 
-/** The unpacked tree of an archive in a store (layout v1, ARCHITECTURE.md). */
+/** The unpacked tree of an archive in a store (layout v1, docs/ARCHITECTURE.md). */
 export function storeTreeDir(store, sha256) {
   const dir = path.join(store, 'v1', 'trees', sha256);
   if (!fs.existsSync(dir)) throw new Error(`bench: no tree ${sha256} in ${store}`);

@@ -1,4 +1,4 @@
-// Archives shaped like the public Swamp corpus (swamp-format.md): the median
+// Archives shaped like the public Swamp corpus (docs/swamp-compatibility.md): the median
 // (9 files / 98 KB), p90 (20 / 440 KB) and largest (127 / 6.7 MB) extensions one
 // at a time, then a whole generated corpus pulled into one store back to back.
 import path from 'node:path';

@@ -1,11 +1,11 @@
-// A 10,000-file extension (bundles inline their dependencies: swamp-format.md
+// A 10,000-file extension (bundles inline their dependencies: docs/swamp-compatibility.md
 // says plan for this) pulled into a fresh worktree when its tree is already in
 // the store, against `cp -al` of that same tree: per-file costs a 9-file
 // extension hides show up here.
 //
 // Two shapes: generateHugeExtension's own (two thirds of the files under
 // bundles/, which Swamp rewrites in place, so they are always private copies,
-// ARCHITECTURE.md), run by default, and the same files with no bundles
+// docs/ARCHITECTURE.md), run by default, and the same files with no bundles
 // (everything a hardlink: the like-for-like comparison with cp -al), the
 // scenario in warm-pull-10k-links.mjs.
 import fs from 'node:fs';

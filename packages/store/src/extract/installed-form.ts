@@ -1,6 +1,6 @@
 /**
  * Where each archive path lands in a store tree, the "installed form" of
- * swamp-format.md: `ext/` becomes `.swamp/pulled-extensions/<name>/`,
+ * docs/swamp-compatibility.md: `ext/` becomes `.swamp/pulled-extensions/<name>/`,
  * `bundles/<kind>/` becomes `.swamp/<kind>/<ns>/`, `skills/<skill>/` goes to
  * every enrolled tool's skills directory.
  */

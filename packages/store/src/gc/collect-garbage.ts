@@ -173,7 +173,7 @@ async function sizeOf(archive: StoredArchive): Promise<number> {
 }
 
 /**
- * `cache gc`: the protocol of ARCHITECTURE.md ("GC safety"). Holding the gc
+ * `cache gc`: the protocol of docs/ARCHITECTURE.md ("Protocol 3: gc marking"). Holding the gc
  * lock, which every command takes briefly to pin digests, it marks what live
  * roots and running commands need, then moves out what is unneeded and past
  * its grace period. Deleting the moved items and sweeping dead processes'
