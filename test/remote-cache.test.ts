@@ -196,15 +196,16 @@ describe('a remote that fails is one warning, never a failed pull', () => {
     }
   });
 
-  it('a remote that stalls, and one out of space: one warning line each, and the pull goes on', async () => {
+  it('a remote that stalls, one out of space and one that forbids: one warning line each, and the pull goes on', async () => {
     const stalled = http.createServer(() => undefined);
+    const forbidden = http.createServer((_req, res) => res.writeHead(403).end());
     // No blobs, and every upload refused as a full disk would be (507 Insufficient Storage).
     const full = http.createServer((req, res) => {
       if (req.method === 'POST') return void res.writeHead(202, { location: '/v2/a/b/blobs/uploads/u1' }).end();
       req.resume();
       req.on('end', () => res.writeHead(req.method === 'PUT' ? 507 : 404).end());
     });
-    await Promise.all([stalled, full].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    await Promise.all([stalled, full, forbidden].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
     const url = (s: http.Server): string => `oci+http://127.0.0.1:${(s.address() as AddressInfo).port}/a/b`;
     try {
       const names = NAMES.slice(16, 18);
@@ -214,9 +215,12 @@ describe('a remote that fails is one warning, never a failed pull', () => {
       const spaceless = await pull(machine(), pinned(names), { SWAMP_STORE_REMOTE: url(full) });
       for (const n of names) expect(sources(spaceless)[n]).toEqual({ source: 'registry', pushed: false });
       expect(warnings(spaceless.stderr), spaceless.stderr).toEqual([expect.stringContaining('HTTP 507')]);
+      const refused = await pull(machine(), pinned(names), { SWAMP_STORE_REMOTE: url(forbidden) });
+      for (const n of names) expect(sources(refused)[n]).toEqual({ source: 'registry', pushed: false });
+      expect(warnings(refused.stderr), refused.stderr).toEqual([expect.stringMatching(/HTTP 403.*SWAMP_STORE_REMOTE_USERNAME/)]);
     } finally {
       stalled.closeAllConnections();
-      await Promise.all([stalled, full].map((s) => new Promise((r) => s.close(r))));
+      await Promise.all([stalled, full, forbidden].map((s) => new Promise((r) => s.close(r))));
     }
   });
 
