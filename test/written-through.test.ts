@@ -63,7 +63,7 @@ describe('a store file written through a link', () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stderr).toContain(M);
     expect(list.stderr).toContain(`Re-linked to the pristine copy: ${fs.realpathSync(w2)}`);
-    expect(list.stderr).toContain(`${fs.realpathSync(w1)} keeps its written file(s) as its own: ${M}`);
+    expect(list.stderr).toContain(`${fs.realpathSync(w1)} keeps its written file as its own: ${M}`);
     expect(fs.readFileSync(path.join(w2, M), 'utf8')).toBe(V1_FILES['models/m.ts']);
     expect(fs.statSync(path.join(w2, M)).ino).toBe(fs.statSync(storeFile(store, a.checksum, 'ext/models/m.ts')).ino);
     expect(fs.statSync(path.join(w2, M)).mode & 0o777, 'hardlinked files stay read-only').toBe(0o444);

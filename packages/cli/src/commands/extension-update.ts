@@ -5,6 +5,7 @@ import type { CommandOptions } from '../command-options.js';
 import { settings } from '../settings.js';
 import type { Output } from '../output.js';
 import { healFirst } from '../store-repairs.js';
+import { plural } from '../format.js';
 
 type Registry = typeof RegistryPkg;
 
@@ -70,7 +71,7 @@ export async function update(names: string[], opts: CommandOptions, out: Output)
   for (const s of result.extensions) out.line(describe(s));
   if (result.extensions.length === 0) out.line('No extensions installed.');
   const { summary } = result;
-  out.line(`${summary.total} extension(s): ${summary.updated} updated, ${summary.upToDate} up to date, ${summary.failed} failed`);
+  out.line(`${plural(summary.total, 'extension')}: ${summary.updated} updated, ${summary.upToDate} up to date, ${summary.failed} failed`);
   out.result({ extensions: result.extensions, summary });
   return 0;
 }
