@@ -1,11 +1,8 @@
 export { withLock, tryLock } from './with-lock.js';
-export type { TryLockOptions, TryLockResult } from './with-lock.js';
-export type { LockContext } from './acquire.js';
 export { setDefaultLockTimeout, type LockOptions } from './options.js';
 export { isLocked } from './is-locked.js';
-export { readHolder, describeHolder } from './holder.js';
+export { readHolder } from './holder.js';
 export type { HolderInfo } from './holder.js';
 export { setLockWaitReporter } from './wait-reporter.js';
-export type { LockWaitEvent, LockWaitReporter } from './wait-reporter.js';
+export type { LockWaitEvent } from './wait-reporter.js';
 export { LockError } from './errors.js';
-export type { LockErrorCode } from './errors.js';

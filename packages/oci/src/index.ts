@@ -1,18 +1,6 @@
-export { OciError, isOciError, type OciErrorCode } from './errors.js';
-export { parseRemoteUrl, type RemoteRef } from './reference.js';
-export { findCredentials, type Credentials } from './credentials.js';
-export { parseChallenge, type Challenge } from './challenge.js';
-export { OciClient, type OciClientOptions } from './client.js';
-export {
-  tagFor,
-  digestOf,
-  manifestBytes,
-  parseArchiveManifest,
-  MANIFEST_MEDIA_TYPE,
-  ARTIFACT_TYPE,
-  ARCHIVE_MEDIA_TYPE,
-  EMPTY_CONFIG,
-  NAME_ANNOTATION,
-  VERSION_ANNOTATION,
-  type ArchiveManifest,
-} from './layout.js';
+export { OciError, isOciError } from './errors.js';
+export { parseRemoteUrl } from './reference.js';
+export { findCredentials } from './credentials.js';
+export { parseChallenge } from './challenge.js';
+export { OciClient } from './client.js';
+export { tagFor, manifestBytes, parseArchiveManifest } from './layout.js';

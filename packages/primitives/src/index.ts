@@ -3,21 +3,10 @@
  * name rules, durable file writes, process liveness, Swamp's format
  * constants, the error base class and the settings table. docs/ARCHITECTURE.md says which concept lives where.
  */
-export { SwampStoreError, isSwampStoreError, mapFsError, NO_SPACE_REMEDY, type ErrorCode, type NoSpaceErrorClass } from './errors.js';
+export { SwampStoreError, isSwampStoreError, mapFsError, type ErrorCode } from './errors.js';
 export { parseSha256Hex, isSha256Hex } from './sha256-hex.js';
 export { EXTENSION_NAME_RE, EXTENSION_NAME_SOURCE, isExtensionName } from './extension-name.js';
-export { writeFileAtomic, syncDir, type AtomicWriteOptions } from './durable-file.js';
-export { processLiveness, isProcessAlive, ownProcessStart, type Liveness, type ProcessRef } from './process-liveness.js';
-export {
-  SWAMP_DIR,
-  PULLED_DIR,
-  FALLBACK_SKILLS_DIR,
-  EXTENSION_SUBDIRS,
-  BUNDLE_SOURCE_DIR,
-  BUNDLE_KINDS,
-  SKILLS_DIR,
-  MANIFEST_FILE,
-  MANIFEST_HEADER,
-  type BundleKind,
-} from './swamp-format.js';
-export { SETTINGS, readSettings, DEFAULT_REGISTRY_URL, type Setting, type SettingKey, type Settings } from './settings.js';
+export { writeFileAtomic, syncDir } from './durable-file.js';
+export { processLiveness, isProcessAlive, ownProcessStart } from './process-liveness.js';
+export { SWAMP_DIR, PULLED_DIR, FALLBACK_SKILLS_DIR, EXTENSION_SUBDIRS, BUNDLE_SOURCE_DIR, BUNDLE_KINDS, SKILLS_DIR, MANIFEST_FILE, MANIFEST_HEADER, type BundleKind } from './swamp-format.js';
+export { SETTINGS, readSettings, DEFAULT_REGISTRY_URL, type Settings } from './settings.js';
