@@ -50,6 +50,8 @@ export interface ResolverOptions {
 /** What the caller already knows about the archive a ref must resolve to (a lockfile entry's checksum). */
 export interface ResolveHint {
   sha256?: string | undefined;
+  /** A manifest dependency: a bare name or constraint takes Swamp's latest stable, else beta, else rc. */
+  dependency?: boolean;
 }
 
 /**
@@ -95,12 +97,14 @@ export function createResolver(opts: ResolverOptions): (ref: string, hint?: Reso
       const { status } = await ensureTreeOrReject(opts.store, info, `url:${kind.url.href}`, `Archive ${kind.url.href}`);
       return { sha256: info.sha256, downloaded: true, verified: false, serverUrl: '', source: 'registry', pushed: false, treeStatus: status };
     }
+    // A dependency never follows --channel: Swamp pins its version or takes the newest stable, else beta, else rc.
+    const pick = hint?.dependency ? await dependencyVersion(kind, getClient, Boolean(opts.offline)) : { version: kind.version, channel: opts.channel };
     const got = await fetchFromRegistry({
       store: opts.store,
       client: getClient(),
       name: kind.name,
-      ...(kind.version ? { version: kind.version } : {}),
-      ...(opts.channel ? { channel: opts.channel } : {}),
+      ...(pick.version ? { version: pick.version } : {}),
+      ...(pick.channel ? { channel: pick.channel } : {}),
       offline: Boolean(opts.offline),
       remote: opts.remote,
       expectedSha256: hint?.sha256,
@@ -118,4 +122,22 @@ export function createResolver(opts: ResolverOptions): (ref: string, hint?: Reso
       pushed: got.pushed,
     };
   };
+}
+
+/**
+ * Swamp's rule for a dependency (installExtension): an exact version as
+ * written; otherwise the latest stable release, else the latest beta, else the
+ * latest rc, recording that channel in the lockfile.
+ */
+async function dependencyVersion(
+  kind: { name: string; version?: string },
+  client: () => RegistryClient,
+  offline: boolean,
+): Promise<{ version: string | undefined; channel: Channel | undefined }> {
+  if (kind.version || offline) return { version: kind.version, channel: undefined };
+  const info = await client().info(kind.name);
+  if (info.latestVersion) return { version: info.latestVersion, channel: undefined };
+  if (info.latestBeta) return { version: info.latestBeta, channel: 'beta' };
+  if (info.latestRc) return { version: info.latestRc, channel: 'rc' };
+  throw new RegistryError('E_NOT_FOUND', `Extension ${kind.name} has no published versions.`, 'Publish a release of it, or remove the dependency.');
 }

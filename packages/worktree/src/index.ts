@@ -5,7 +5,7 @@ export { filesChecksum } from './files-checksum.js';
 export { fnv1a32Hex } from './fnv.js';
 export { placeTree, extensionDir, isBundleTarget, type Placement } from './placement.js';
 export { Linker, type LinkMode, type LinkMethod, type LinkCounts, type FallbackReason } from './link.js';
-export { pullExtensions, dependencyRef, type PullOptions, type PullResult, type PullEvent, type ResolvedArchive, type Resolver } from './pull.js';
+export { pullExtensions, dependencyRef, type PullOptions, type PullResult, type PullEvent, type ResolvedArchive, type Resolver, type ResolveOptions } from './pull.js';
 export { installFromLockfile } from './install.js';
 export { removeExtensions } from './remove.js';
 export { listExtensions } from './list.js';

@@ -5,7 +5,8 @@ import { Linker, type LinkMode } from './link.js';
 import { readLockfile, type LockEntry } from './lockfile.js';
 import { knownEntries, untrackedFiles } from './managed-files.js';
 import { placedFileCount, planInstall } from './plan-install.js';
-import type { PullResult, Resolver } from './pull.js';
+import type { PullResult } from './pull.js';
+import type { Resolver } from './pull-graph.js';
 import { recoverIfNeeded } from './recover.js';
 import type { RepoContext } from './repo.js';
 import { runTransaction, type PlannedChange } from './transaction.js';
@@ -39,6 +40,8 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
   const pins = await beginPins(store);
   try {
     const trees = new Map<string, Got>();
+    // One gc-lock acquisition pins every digest the lockfile names, before any tree is looked at.
+    await pins.add([...new Set(Object.values(snapshot).flatMap((e) => (e.checksum ? [e.checksum] : [])))]);
     await Promise.all(
       Object.entries(snapshot).map(async ([name, entry]) => {
         const got = await treeForEntry(opts, pins, name, entry);
@@ -113,7 +116,6 @@ async function treeForEntry(opts: InstallOptions, pins: { add(d: readonly string
   const stored = { downloaded: false, verified: true, source: 'store', pushed: false } as const;
   const { store } = opts;
   if (entry.checksum) {
-    await pins.add([entry.checksum]);
     const local = await findArchive(store, entry.checksum);
     if (local) return { ensured: await ensureTreeRelinked(store, entry.checksum, { expectedName: name }), ...stored };
     const tree = await ensureTreeRelinked(store, entry.checksum, { expectedName: name }).catch((err: unknown) => {
