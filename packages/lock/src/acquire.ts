@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { createBackoff, sleep } from './backoff.js';
 import { LockError } from './errors.js';
 import { evictIf } from './evict.js';
@@ -13,6 +12,22 @@ import { WAIT_REPORT_AFTER_MS } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { processLiveness } from '@swamp-store/primitives';
 import { reportWait } from './wait-reporter.js';
+
+type ProperLockfile = typeof import('proper-lockfile');
+let loaded: ProperLockfile | undefined;
+
+/**
+ * proper-lockfile (and graceful-fs, which it patches fs with) loads on the
+ * first lock taken, not with this package: a command that answers without a
+ * lock (a no-op pull) never pays for it.
+ */
+async function properLockfile(): Promise<ProperLockfile> {
+  if (!loaded) {
+    const mod = (await import('proper-lockfile')) as ProperLockfile & { default?: ProperLockfile };
+    loaded = mod.default ?? mod;
+  }
+  return loaded;
+}
 
 /** What the guarded function gets. */
 export interface LockContext {
@@ -122,7 +137,7 @@ async function attemptOnce(
 
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(lockPath, {
+    release = await (await properLockfile()).lock(lockPath, {
       lockfilePath: lockPath,
       realpath: false,
       retries: 0,

@@ -6,4 +6,5 @@ export { startRegistryServer, type RegistryServer } from './server/server.js';
 export { serveRegistry } from './server/serve.js';
 export { readArchiveManifest } from './server/read-manifest.js';
 export { isCalVer, compareCalVer, type Channel } from './versions.js';
-export { createResolver, classifyRef, type ResolvedRef, type RefKind, type ResolverOptions, type ResolveHint } from './resolve-ref.js';
+export { createResolver, type ResolvedRef, type ResolverOptions, type ResolveHint } from './resolve-ref.js';
+export { classifyRef, type RefKind } from './refs.js';

@@ -1,7 +1,8 @@
 import { parseDocument } from 'yaml';
+// yaml is a large module: this file is reached only from extraction and the registry server, never from
+// the store's index, so a command that unpacks nothing does not load it (dependency.ts has what others need).
 import { EXTENSION_NAME_RE } from '@swamp-store/primitives';
-import { StoreError } from './errors.js';
-import { showPath } from './extract/failures.js';
+import { invalid, parseDependency, show } from './dependency.js';
 
 /**
  * An extension's `manifest.yaml` (see docs/swamp-compatibility.md), validated. Only what
@@ -20,13 +21,6 @@ export interface ExtensionManifest {
   include: string[];
   /** The parsed document, as YAML gave it. */
   raw: Record<string, unknown>;
-}
-
-export interface Dependency {
-  name: string;
-  /** One of `>= <= > < ^ ~ ! =` when the dependency carries one. */
-  constraint?: string;
-  version?: string;
 }
 
 export interface ParseManifestOptions {
@@ -56,17 +50,6 @@ const PATH_ARRAY_FIELDS = [
 const STRING_FIELDS = ['description', 'repository', 'releaseNotes'] as const;
 const STRING_ARRAY_FIELDS = ['platforms'] as const;
 
-const REMEDY = 'Ask the publisher to fix the manifest, or pull another version.';
-
-function invalid(message: string, cause?: unknown): StoreError {
-  return new StoreError('E_MANIFEST', message, REMEDY, cause === undefined ? undefined : { cause });
-}
-
-/** Quoted and escaped: hostile values (control characters, huge strings) stay out of terminals and logs. */
-function show(value: unknown): string {
-  return showPath(typeof value === 'string' ? value : String(value));
-}
-
 /**
  * True for a relative path that cannot leave the directory it is joined to:
  * no leading `/`, no drive letter, no `..` segment, no backslash, NUL or control character.
@@ -76,31 +59,6 @@ export function isSafeRelativePath(p: string): boolean {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(p)) return false;
   return !p.split('/').includes('..');
-}
-
-const DEPENDENCY_RE =
-  /^(?<pre>>=|<=|>|<|\^|~|!|=)?(?<name>@[^@\s]+)(?:@(?<post>>=|<=|>|<|\^|~|!|=)?(?<version>[^@\s]+))?$/;
-
-/**
- * `@scope/name`, `@scope/name@2026.08.20.1`, `@scope/name@^2026.08.20.1`, or the
- * constraint in front of the name (`>=@scope/name@2026.08.20.1`, `!@scope/name`).
- */
-export function parseDependency(s: string): Dependency {
-  const m = DEPENDENCY_RE.exec(s.trim());
-  const g = m?.groups;
-  if (!g || !g.name || !EXTENSION_NAME_RE.test(g.name) || (g.pre && g.post)) {
-    throw invalid(`Dependency ${show(s)} is not an extension name with an optional version or constraint.`);
-  }
-  const dep: Dependency = { name: g.name };
-  const constraint = g.pre ?? g.post;
-  if (constraint) dep.constraint = constraint;
-  if (g.version) {
-    if (!/^[0-9A-Za-z.*x+-]+$/.test(g.version)) {
-      throw invalid(`Dependency ${show(s)} has an invalid version ${show(g.version)}.`);
-    }
-    dep.version = g.version;
-  }
-  return dep;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -201,3 +159,5 @@ export function parseManifest(text: string, opts: ParseManifestOptions = {}): Ex
   if (typeof description === 'string') manifest.description = description;
   return manifest;
 }
+
+export { parseDependency, type Dependency } from './dependency.js';

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { treeDir, type StoreLayout } from './layout.js';
 
@@ -73,11 +73,16 @@ function isTreeManifest(v: unknown, sha256: string): v is TreeManifest {
   );
 }
 
-/** The tree's manifest, or undefined when the tree does not exist (or its record is unreadable). */
-export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
+/**
+ * The tree's manifest, or undefined when the tree does not exist (or its
+ * record is unreadable). Read synchronously: a small file, read on every hot
+ * path (a 400-extension install reads 400 of them), where a thread-pool round
+ * trip each cost more than the read.
+ */
+export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeManifest | undefined {
   let text: string;
   try {
-    text = await fs.readFile(treeManifestPath(layout, sha256), 'utf8');
+    text = readFileSync(treeManifestPath(layout, sha256), 'utf8');
   } catch {
     return undefined;
   }
@@ -87,4 +92,8 @@ export async function readTreeManifest(layout: StoreLayout, sha256: string): Pro
   } catch {
     return undefined;
   }
+}
+
+export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
+  return readTreeManifestSync(layout, sha256);
 }

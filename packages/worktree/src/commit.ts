@@ -1,6 +1,6 @@
+import { mkdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { mapPool } from '@swamp-store/store';
 import { FALLBACK_SKILLS_DIR } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
 import { readLockfile, serializeLockfile, writeLockfileAtomic } from './lockfile.js';
@@ -11,42 +11,26 @@ import { RepoPaths } from './safe-path.js';
 
 /**
  * Carries out a journal in the `commit` phase. Every step is idempotent, so
- * recovery after a crash at any point simply runs it again: a staged file that
- * is gone was already moved, an orphan that is gone was already deleted, and the
- * lockfile entries are set to the journal's values whatever they were.
+ * recovery after a crash at any point simply runs it again: a staged folder or
+ * file that is gone was already moved, an orphan that is gone was already
+ * deleted, and the lockfile entries are set to the journal's values whatever
+ * they were. The per-file steps are synchronous calls in one tight loop: a
+ * thread-pool round trip per file cost more than the syscalls themselves.
  */
 export async function applyCommitted(repo: RepoContext, journal: Journal): Promise<void> {
-  const paths = await RepoPaths.open(repo.repoDir);
+  const paths = RepoPaths.openSync(repo.repoDir);
   const stagingAbs = paths.resolve(journal.staging);
-  // Folders first (each once), then the renames with a few in flight: one
-  // sequential await per file made a 10,000-file install take seconds.
-  const moves = journal.changes.flatMap((c) => c.moves);
-  const dests = new Map<string, string>();
-  for (const target of moves) dests.set(target, await paths.resolveChecked(target));
-  const parents = [...new Set([...dests.values()].map((d) => path.dirname(d)))].sort();
-  for (const dir of parents) await fs.mkdir(dir, { recursive: true });
-  await mapPool(moves, 32, async (target) => {
-    const dest = dests.get(target) as string;
-    try {
-      await fs.rename(path.join(stagingAbs, target), dest);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return; // moved before the crash
-      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
-        await fs.rm(dest, { recursive: true, force: true });
-        await fs.rename(path.join(stagingAbs, target), dest);
-      } else throw err;
-    }
-  });
+  const moved = moveFolders(paths, stagingAbs, journal.changes.flatMap((c) => c.dirMoves ?? []));
+  moveFiles(paths, stagingAbs, journal.changes.flatMap((c) => c.moves), moved);
   for (const change of journal.changes) {
     for (const orphan of change.orphans) {
-      const abs = await insideOrUndefined(paths, orphan);
-      if (abs) await fs.rm(abs, { recursive: true, force: true });
+      const abs = insideOrUndefined(paths, orphan);
+      if (abs) rmSync(abs, { recursive: true, force: true });
     }
   }
   for (const change of journal.changes) {
-    for (const dir of change.pruneFrom) await pruneEmpty(paths, dir);
-    for (const dir of change.dirs) await fs.mkdir(await paths.resolveChecked(dir), { recursive: true });
+    for (const dir of change.pruneFrom) pruneEmpty(paths, dir);
+    for (const dir of change.dirs) mkdirSync(paths.resolveCheckedSync(dir), { recursive: true });
   }
   const { entries, raw } = await readLockfile(repo.lockfilePath);
   for (const change of journal.changes) {
@@ -65,8 +49,52 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
     else if (change.entry === null) delete materialized[change.name];
   }
   await writeMaterialized(repo.repoDir, materialized);
-  await fs.rm(stagingAbs, { recursive: true, force: true });
+  rmSync(stagingAbs, { recursive: true, force: true });
   await removeJournal(repo.repoDir);
+}
+
+/** Whole staged folders into destinations that do not exist: one rename each. Returns those moved (now or before a crash). */
+function moveFolders(paths: RepoPaths, stagingAbs: string, dirs: string[]): string[] {
+  const moved: string[] = [];
+  for (const rel of dirs) {
+    const dest = paths.resolveCheckedSync(rel);
+    mkdirSync(path.dirname(dest), { recursive: true });
+    try {
+      renameSync(path.join(stagingAbs, rel), dest);
+      moved.push(rel);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') moved.push(rel); // moved before a crash (or nothing was staged there)
+      else if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EISDIR' && code !== 'ENOTDIR') throw err;
+      // The destination exists after all: its files move one by one below.
+    }
+  }
+  return moved;
+}
+
+function moveFiles(paths: RepoPaths, stagingAbs: string, moves: string[], movedDirs: string[]): void {
+  const under = (rel: string) => movedDirs.some((d) => rel.startsWith(`${d}/`));
+  const made = new Set<string>();
+  for (const target of moves) {
+    if (movedDirs.length > 0 && under(target)) continue;
+    const dest = paths.resolveCheckedSync(target);
+    const parent = path.dirname(dest);
+    if (!made.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
+    const src = path.join(stagingAbs, target);
+    try {
+      renameSync(src, dest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // moved before the crash
+      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
+        rmSync(dest, { recursive: true, force: true });
+        renameSync(src, dest);
+      } else throw err;
+    }
+  }
 }
 
 /**
@@ -74,9 +102,9 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
  * swapped for a symlink after planning) is left alone rather than thrown on:
  * a throw here would fail every later command's recovery and wedge the worktree.
  */
-async function insideOrUndefined(paths: RepoPaths, rel: string): Promise<string | undefined> {
+function insideOrUndefined(paths: RepoPaths, rel: string): string | undefined {
   try {
-    return await paths.resolveChecked(rel);
+    return paths.resolveCheckedSync(rel);
   } catch (err) {
     if (err instanceof WorktreeError && err.code === 'E_UNSAFE_LOCKFILE') return undefined;
     throw err;
@@ -92,10 +120,10 @@ function isBoundary(rel: string): boolean {
 }
 
 /** Removes `rel` and its parents while they are empty, stopping at a managed root. */
-async function pruneEmpty(paths: RepoPaths, rel: string): Promise<void> {
+function pruneEmpty(paths: RepoPaths, rel: string): void {
   for (let dir = rel; dir && dir !== '.' && !isBoundary(dir); dir = path.posix.dirname(dir)) {
     try {
-      await fs.rmdir(paths.resolve(dir));
+      rmdirSync(paths.resolve(dir));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;

@@ -17,3 +17,4 @@ export { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
 export { liveDigestsOf, materializedFiles } from './gc-roots.js';
 export { healWrittenThrough, ensureTreeRelinked, relinkReplacedTree, setStoreRepairReporter, type StoreRepairReport } from './written-through.js';
 export { checkUpdates, updateExtensions, type UpdateOptions, type UpdateStatus } from './update.js';
+export { noopPull, noopPullOfArchives, noopInstall } from './fast-path.js';

@@ -17,6 +17,14 @@ export interface JournalChange {
   entry?: LockEntry | null;
   /** Repo-relative targets staged under the staging folder, to be renamed into place. */
   moves: string[];
+  /**
+   * Repo-relative folders (an extension's folder, a bundle namespace, a skill)
+   * that did not exist when planned: each staged folder is renamed into place
+   * whole, one rename for all its files. Files of `moves` under them are then
+   * skipped; should the destination exist after all, they move one by one.
+   * Absent in journals of older versions, which move every file.
+   */
+  dirMoves?: string[];
   /** Repo-relative paths to delete (old files the new version lacks, or everything on rm). */
   orphans: string[];
   /** Repo-relative folders that must exist (Swamp's seven per-extension dirs). */
@@ -55,12 +63,17 @@ export function newJournal(changes: JournalChange[]): Journal {
   };
 }
 
-/** Durable before the phase it announces begins: temp file, fsync, rename, fsync the folder. */
-export async function writeJournal(repoDir: string, journal: Journal): Promise<void> {
+/**
+ * Durable before the phase it announces begins: temp file, fsync, rename, fsync
+ * the folder. The `staging` phase needs no fsync (`durable: false`): nothing in
+ * the worktree changes during it, and recovery removes staged files whether or
+ * not a journal points at them; only `commit` must survive a power loss.
+ */
+export async function writeJournal(repoDir: string, journal: Journal, durable = true): Promise<void> {
   const file = path.join(repoDir, JOURNAL_FILE);
   await fs.mkdir(path.dirname(file), { recursive: true });
   // One temp name per transaction, rewritten at each phase: a crash may have left it, so not exclusive.
-  await writeFileAtomic(file, JSON.stringify(journal), { tmp: `${file}.${journal.txid}.tmp`, exclusive: false });
+  await writeFileAtomic(file, JSON.stringify(journal), { tmp: `${file}.${journal.txid}.tmp`, exclusive: false, durable });
 }
 
 export async function readJournal(repoDir: string): Promise<Journal | undefined> {

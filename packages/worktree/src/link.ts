@@ -1,5 +1,4 @@
-import fs from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, chmodSync, copyFileSync, linkSync } from 'node:fs';
 import { WorktreeError } from './errors.js';
 
 export type LinkMode = 'auto' | 'hardlink' | 'copy';
@@ -30,12 +29,14 @@ export class Linker {
   /**
    * Puts `src` at `dest` (which must not exist). `privateCopy` forces a copy:
    * Swamp rewrites bundle files in place, which through a hardlink would
-   * change the store for every worktree.
+   * change the store for every worktree. Synchronous: a per-file loop of sync
+   * calls costs one syscall each, where thousands of small async calls cost a
+   * thread-pool hand-off each.
    */
-  async place(src: string, dest: string, opts: { privateCopy: boolean; copyMode: number }): Promise<LinkMethod> {
+  placeSync(src: string, dest: string, opts: { privateCopy: boolean; copyMode: number }): LinkMethod {
     if (!opts.privateCopy && this.mode !== 'copy' && !this.crossDevice) {
       try {
-        await fs.link(src, dest);
+        linkSync(src, dest);
         this.counts.hardlink++;
         return 'hardlink';
       } catch (err) {
@@ -49,16 +50,17 @@ export class Linker {
         if (this.mode === 'hardlink') throw hardlinkRefused(code, src, dest, err);
       }
     }
-    const method = await this.copy(src, dest);
-    await fs.chmod(dest, opts.copyMode);
+    const method = this.copySync(src, dest);
+    chmodSync(dest, opts.copyMode);
     this.counts[method]++;
     return method;
   }
 
-  private async copy(src: string, dest: string): Promise<'reflink' | 'copy'> {
+  /** A clone (FICLONE: shared extents on btrfs/XFS) where the filesystem can, else a plain copy. */
+  private copySync(src: string, dest: string): 'reflink' | 'copy' {
     if (!this.reflinkUnsupported) {
       try {
-        await fs.copyFile(src, dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+        copyFileSync(src, dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
         return 'reflink';
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -66,7 +68,7 @@ export class Linker {
         this.reflinkUnsupported = true;
       }
     }
-    await fs.copyFile(src, dest, constants.COPYFILE_EXCL);
+    copyFileSync(src, dest, constants.COPYFILE_EXCL);
     return 'copy';
   }
 }

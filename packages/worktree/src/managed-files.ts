@@ -1,5 +1,4 @@
-import type { Dirent } from 'node:fs';
-import fs from 'node:fs/promises';
+import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { readTreeManifest, type Store, type TreeManifest } from '@swamp-store/store';
 import type { LockEntry } from './lockfile.js';
@@ -35,7 +34,10 @@ export function ownedPaths(known: KnownEntry[]): { files: Set<string>; dirs: str
     for (const e of k.placement?.entries ?? []) files.add(e.target);
     // Skills are tracked by folder: what is inside belongs to the entry.
     for (const f of k.entry.files) if (isSkillDirPath(f)) dirs.push(f);
-    if (k.placement) for (const f of k.placement.lockfileFiles) if (!k.placement.entries.some((e) => e.target === f)) dirs.push(f);
+    if (k.placement) {
+      const placed = new Set(k.placement.entries.map((e) => e.target));
+      for (const f of k.placement.lockfileFiles) if (!placed.has(f)) dirs.push(f);
+    }
   }
   return { files, dirs };
 }
@@ -45,17 +47,18 @@ export function isSkillDirPath(f: string): boolean {
   return ALL_SKILLS_DIRS.some((d) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'));
 }
 
-async function walkFiles(root: string, rel: string, out: string[], skip: (rel: string) => boolean): Promise<void> {
+/** Sync readdir: a walk of thousands of folders as async calls is thousands of thread-pool round trips. */
+function walkFiles(root: string, rel: string, out: string[], skip: (rel: string) => boolean): void {
   let items: Dirent[];
   try {
-    items = await fs.readdir(path.join(root, rel), { withFileTypes: true });
+    items = readdirSync(path.join(root, rel), { withFileTypes: true });
   } catch {
     return;
   }
   for (const item of items) {
     const childRel = `${rel}/${item.name}`;
     if (skip(childRel)) continue;
-    if (item.isDirectory()) await walkFiles(root, childRel, out, skip);
+    if (item.isDirectory()) walkFiles(root, childRel, out, skip);
     else out.push(childRel);
   }
 }
@@ -69,11 +72,11 @@ export async function untrackedFiles(repo: RepoContext, known: KnownEntry[]): Pr
   const { files, dirs } = ownedPaths(known);
   const insideOwnedDir = (rel: string) => dirs.some((d) => rel === d || rel.startsWith(`${d}/`));
   const found: string[] = [];
-  await walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || insideOwnedDir(rel));
+  walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || insideOwnedDir(rel));
   const bundleDirs = new Set<string>();
   for (const k of known) {
     for (const e of k.placement?.entries ?? []) if (e.kind === 'bundle') bundleDirs.add(e.target.split('/').slice(0, 3).join('/'));
   }
-  for (const dir of bundleDirs) await walkFiles(repo.repoDir, dir, found, () => false);
+  for (const dir of bundleDirs) walkFiles(repo.repoDir, dir, found, () => false);
   return found.filter((f) => !files.has(f)).sort();
 }

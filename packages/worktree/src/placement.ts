@@ -49,8 +49,16 @@ export function bundleNamespace(name: string, kind: BundleKind): string {
 
 /** `.swamp/<kind>/<ns>`: the one folder of this extension's bundles of that kind. */
 export function bundleDir(name: string, kind: BundleKind): string {
-  return `${SWAMP_DIR}/${kind}/${bundleNamespace(name, kind)}`;
+  // Memoised: lockfile validation asks for every kind of every path of every entry.
+  const key = `${kind}\0${name}`;
+  let dir = bundleDirs.get(key);
+  if (dir === undefined) {
+    dir = `${SWAMP_DIR}/${kind}/${bundleNamespace(name, kind)}`;
+    bundleDirs.set(key, dir);
+  }
+  return dir;
 }
+const bundleDirs = new Map<string, string>();
 
 /**
  * Files under `.swamp/*bundles/` must be private copies, never hardlinks:

@@ -1,12 +1,11 @@
-import type { Stats } from 'node:fs';
-import fs from 'node:fs/promises';
+import { lstatSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { mapPool, readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
+import { readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import type { JournalChange } from './journal.js';
 import { makeEntry, type Channel, type LockEntry } from './lockfile.js';
-import { placeTree, type Placement } from './placement.js';
+import { bundleDir, BUNDLE_KINDS, extensionDir, placeTree, type Placement } from './placement.js';
 import { isSkillDirPath } from './managed-files.js';
 import type { PlannedChange, StagedFile, TransactionContext } from './transaction.js';
 
@@ -48,20 +47,29 @@ export function placedFileCount(repo: { skillsDirs: string[] }, name: string, tr
   return placeTree({ name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: repo.skillsDirs }).entries.length;
 }
 
-async function lstatOrUndefined(abs: string) {
+function lstatOrUndefined(abs: string): Stats | undefined {
   try {
-    return await fs.lstat(abs);
+    return lstatSync(abs);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
   }
 }
 
-/** Paths every other entry of the lockfile claims: never deleted or overwritten on this extension's behalf. */
-function claimedByOthers(entries: Record<string, LockEntry>, name: string): Set<string> {
-  const claimed = new Set<string>();
-  for (const [other, entry] of Object.entries(entries)) if (other !== name) for (const f of entry.files) claimed.add(f);
-  return claimed;
+/** Path -> the entries listing it, built once per lockfile read (a per-extension rebuild was quadratic in a 400-extension install). */
+const claimsByEntries = new WeakMap<Record<string, LockEntry>, Map<string, string[]>>();
+
+/** True when an entry other than `name` lists `target`: never deleted or overwritten on this extension's behalf. */
+function claimedByOther(entries: Record<string, LockEntry>, name: string, target: string): boolean {
+  let claims = claimsByEntries.get(entries);
+  if (!claims) {
+    claims = new Map();
+    for (const [owner, entry] of Object.entries(entries)) for (const f of entry.files) claims.set(f, [...(claims.get(f) ?? []), owner]);
+    claimsByEntries.set(entries, claims);
+  }
+  const owners = claims.get(target);
+  return !!owners && owners.some((o) => o !== name);
 }
 
 /**
@@ -98,38 +106,42 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const records = new Map(tree.files.map((f) => [f.path, f]));
   const old = ctx.entries[name];
   const previous = await previousFiles(ctx, opts.store, name, old);
-  const claimed = claimedByOthers(ctx.entries, name);
+  const claimed = (target: string) => claimedByOther(ctx.entries, name, target);
   const tracked = new Set(old?.files ?? []);
-  const storeDev = (await fs.stat(treeDir)).dev;
+  const storeDev = statSync(treeDir).dev;
   const stage: StagedFile[] = [];
   const edited: string[] = [];
+  const kept: string[] = [];
+  // Folders that do not exist yet are created whole by one rename: nothing inside them needs a look.
+  const dirMoves = missingRoots(ctx, name, placement);
+  const inNewFolder = (target: string) => dirMoves.some((d) => target.startsWith(`${d}/`));
 
-  // One lstat (and rarely a hash) per file, a few in flight; results keep placement order.
-  const decisions = await mapPool(placement.entries, 32, async (e): Promise<{ stage?: StagedFile; edited: string[] }> => {
+  // One sync lstat per file that a decision needs (none inside a new folder); rarely a hash.
+  for (const e of placement.entries) {
     const rec = records.get(e.treePath);
     if (!rec) throw new WorktreeError('E_TREE', `Store tree ${tree.sha256} lists no record for ${e.treePath}.`, "Run 'swamp-store cache verify --repair'.");
-    const abs = await ctx.paths.resolveChecked(e.target);
-    const st = await lstatOrUndefined(abs);
     const isBundle = e.kind === 'bundle';
-    if (st && isPristineLink(st, rec, storeDev)) return { edited: [] };
-    // Swamp's loader rewrites bundles in place: the same archive's bundle is already right.
-    if (isBundle && st?.isFile() && old?.checksum === tree.sha256) return { edited: [] };
-    const edits: string[] = [];
-    if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, storeDev, rec, previous.byTarget.get(e.target) ?? [], tracked.has(e.target) || isUnderTrackedSkill(e.target, tracked), old, tree))) {
-      edits.push(e.target);
-    }
-    if (claimed.has(e.target) && !opts.force) edits.push(e.target);
     const isManifest = e.treePath === 'ext/manifest.yaml';
-    return { stage: { source: path.join(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 }, edited: edits };
-  });
-  const kept: string[] = [];
-  for (const d of decisions) {
-    if (opts.adopt && d.edited.length > 0) {
-      kept.push(...new Set(d.edited));
+    const staged: StagedFile = { source: path.join(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 };
+    const edits: string[] = [];
+    if (claimed(e.target) && !opts.force) edits.push(e.target);
+    if (!inNewFolder(e.target)) {
+      const abs = ctx.paths.resolveCheckedSync(e.target);
+      const st = lstatOrUndefined(abs);
+      if (st && isPristineLink(st, rec, storeDev)) continue;
+      // Swamp's loader rewrites bundles in place: the same archive's bundle is already right.
+      if (isBundle && st?.isFile() && old?.checksum === tree.sha256) continue;
+      if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, storeDev, rec, previous.byTarget.get(e.target) ?? [], tracked.has(e.target) || isUnderTrackedSkill(e.target, tracked), old, tree))) {
+        edits.push(e.target);
+      }
+    }
+    // Adopting a worktree Swamp populated: a file that differs is left as it is and reported.
+    if (opts.adopt && edits.length > 0) {
+      kept.push(...new Set(edits));
       continue;
     }
-    if (d.stage) stage.push(d.stage);
-    edited.push(...d.edited);
+    edited.push(...edits);
+    stage.push(staged);
   }
 
   if (edited.length > 0) {
@@ -145,7 +157,8 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const oldTargets = new Set([...(old?.files ?? []), ...previous.byTarget.keys()]);
   // A skill folder is never removed wholesale: only the files the old tree put there, then the folder if empty.
   // A lockfile could name a user's own skill folder; the store tree is the proof of what is ours.
-  const gone = [...oldTargets].filter((t) => !newTargets.has(t) && !claimed.has(t) && !isInsideAny(t, newSkillDirs(placement)));
+  const skillDirs = newSkillDirs(placement);
+  const gone = [...oldTargets].filter((t) => !newTargets.has(t) && !claimed(t) && !isInsideAny(t, skillDirs));
   const orphans = gone.filter((t) => !isSkillDirPath(t));
   const made = makeEntry(
     { version: tree.version, files: placement.lockfileFiles, include: tree.include, checksum: tree.sha256, filesChecksum: filesChecksumOfTree(tree.files), serverUrl: target.serverUrl, channel: target.channel },
@@ -157,16 +170,18 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     name,
     entry,
     moves: stage.map((s) => s.target),
+    ...(dirMoves.length > 0 ? { dirMoves } : {}),
     orphans,
     dirs: placement.dirs,
     pruneFrom: [...new Set([...gone.filter(isSkillDirPath), ...orphans.map((o) => path.posix.dirname(o))])].sort((a, b) => b.length - a.length),
   };
-  if (stage.length === 0 && orphans.length === 0 && sameEntry(old, entry) && (await allExist(ctx, placement.dirs))) return kept.length > 0 ? { change: { ...change, moves: [], orphans: [], pruneFrom: [] }, stage: [], kept, noop: true } : undefined;
+  if (stage.length === 0 && orphans.length === 0 && sameEntry(old, entry) && allExist(ctx, placement.dirs)) return kept.length > 0 ? { change: { ...change, moves: [], orphans: [], pruneFrom: [] }, stage: [], kept, noop: true } : undefined;
   return { change, stage, ...(kept.length > 0 ? { kept } : {}) };
 }
 
 function newSkillDirs(placement: Placement): string[] {
-  return placement.lockfileFiles.filter((f) => !placement.entries.some((e) => e.target === f));
+  const placed = new Set(placement.entries.map((e) => e.target));
+  return placement.lockfileFiles.filter((f) => !placed.has(f));
 }
 
 function isInsideAny(p: string, dirs: string[]): boolean {
@@ -186,7 +201,7 @@ function isUnderTrackedSkill(target: string, tracked: Set<string>): boolean {
  * store's copy along with the worktree's, so the inode still matches; without
  * this the next upgrade would discard that edit silently instead of refusing.
  */
-function isPristineLink(st: Stats, rec: TreeFileRecord, storeDev: number): boolean {
+export function isPristineLink(st: Stats, rec: TreeFileRecord, storeDev: number): boolean {
   return st.isFile() && st.dev === storeDev && st.ino === rec.ino && st.size === rec.size && st.mtimeMs === rec.mtimeMs;
 }
 
@@ -213,7 +228,32 @@ function sameEntry(a: LockEntry | undefined, b: LockEntry): boolean {
   return !!a && JSON.stringify(a) === JSON.stringify(b);
 }
 
-async function allExist(ctx: TransactionContext, dirs: string[]): Promise<boolean> {
-  for (const d of dirs) if (!(await lstatOrUndefined(ctx.paths.resolve(d)))?.isDirectory()) return false;
+function allExist(ctx: TransactionContext, dirs: string[]): boolean {
+  for (const d of dirs) if (!lstatOrUndefined(ctx.paths.resolve(d))?.isDirectory()) return false;
   return true;
+}
+
+/**
+ * The folders this placement fills that do not exist at all: the extension's
+ * own folder, each bundle namespace, each skill folder. Nothing is on disk
+ * inside such a folder, so one rename of the staged folder cannot replace
+ * anything; a nested extension's folder that exists makes its parent's exist.
+ */
+function missingRoots(ctx: TransactionContext, name: string, placement: Placement): string[] {
+  const targets = new Set(placement.entries.map((e) => e.target));
+  const candidates = [extensionDir(name), ...BUNDLE_KINDS.map((k) => bundleDir(name, k)), ...newSkillDirs(placement)];
+  const out: string[] = [];
+  for (const dir of candidates) {
+    const prefix = `${dir}/`;
+    let has = false;
+    for (const t of targets) {
+      if (t.startsWith(prefix)) {
+        has = true;
+        break;
+      }
+    }
+    if (!has || out.some((d) => dir.startsWith(`${d}/`))) continue;
+    if (lstatOrUndefined(ctx.paths.resolveCheckedSync(dir)) === undefined) out.push(dir);
+  }
+  return out;
 }

@@ -54,9 +54,9 @@ export const ALL_SKILLS_DIRS: readonly string[] = [...new Set([...Object.values(
 /** `.swamp.yaml` is tiny; anything bigger is not a config file we should parse. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export type { SwampConfig } from './swamp-config.js';
-export { normalizeModelsDir, configError } from './swamp-config.js';
-import { configError, normalizeModelsDir, type SwampConfig } from './swamp-config.js';
+export type { SwampConfig } from './config-rules.js';
+export { normalizeModelsDir, configError } from './config-rules.js';
+import { configError, normalizeModelsDir, type SwampConfig } from './config-rules.js';
 
 /**
  * Skills dirs for a `tools` value. Unknown tool names are ignored (a newer Swamp

@@ -1,8 +1,9 @@
 import { mapFsError } from '@swamp-store/primitives';
+import { mkdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
-import { mapPool, registerRoot, reportProgress, type Store } from '@swamp-store/store';
+import { registerRoot, reportProgress, type Store } from '@swamp-store/store';
 import { applyCommitted } from './commit.js';
 import { WorktreeError } from './errors.js';
 import { STAGING_DIR, STATE_DIR, newJournal, readJournal, removeJournal, writeJournal, type Journal, type JournalChange } from './journal.js';
@@ -104,10 +105,10 @@ export async function runTransaction(
     const all = await plan({ repo, entries, paths, materialized });
     const planned = all.filter((p) => !p.noop);
     if (planned.length === 0) return all;
-    await assertPathsInside(paths, planned);
+    assertPathsInside(paths, planned);
     const journal = newJournal(planned.map((p) => p.change));
     try {
-      await writeJournal(repo.repoDir, journal);
+      await writeJournal(repo.repoDir, journal, false);
       await stageFiles(paths, journal.staging, planned, linker);
       lock.assertHeld();
       journal.phase = 'commit';
@@ -131,28 +132,38 @@ export async function runTransaction(
  * nothing has changed; found only while applying a committed journal, the
  * refusal would repeat on every later command's recovery and wedge the worktree.
  */
-async function assertPathsInside(paths: RepoPaths, planned: PlannedChange[]): Promise<void> {
-  for (const p of planned) for (const rel of [...p.change.orphans, ...p.change.moves]) await paths.resolveChecked(rel);
+function assertPathsInside(paths: RepoPaths, planned: PlannedChange[]): void {
+  for (const p of planned) for (const rel of [...p.change.orphans, ...p.change.moves, ...(p.change.dirMoves ?? [])]) paths.resolveCheckedSync(rel);
 }
 
+/** Yield to the event loop this often in long sync loops, so the lock's heartbeat timer keeps running. */
+const YIELD_EVERY = 2000;
+
+/**
+ * Links (or copies) every planned file into the staging folder: each folder
+ * made once, then one sync call per file. The staging folder is ours alone
+ * (created under the lock, inside `.swamp/`), so no containment check per file.
+ */
 async function stageFiles(paths: RepoPaths, stagingRel: string, planned: PlannedChange[], linker: Linker): Promise<void> {
   const stagingAbs = paths.resolve(stagingRel);
-  const made = new Set<string>();
+  const made = new Set<string>([stagingAbs]);
+  mkdirSync(stagingAbs, { recursive: true });
+  const makeDir = (dir: string): void => {
+    if (made.has(dir)) return;
+    makeDir(path.dirname(dir));
+    mkdirSync(dir);
+    made.add(dir);
+  };
+  let n = 0;
   for (const plan of planned) {
     const before = { ...linker.counts };
-    for (const file of plan.stage) {
-      const dir = path.dirname(path.join(stagingAbs, file.target));
-      if (!made.has(dir)) {
-        await fs.mkdir(dir, { recursive: true });
-        made.add(dir);
-      }
+    for (const [i, file] of plan.stage.entries()) {
+      const dest = path.join(stagingAbs, file.target);
+      makeDir(path.dirname(dest));
+      linker.placeSync(file.source, dest, { privateCopy: file.privateCopy, copyMode: file.copyMode });
+      reportProgress({ phase: 'link', label: plan.change.name, done: i + 1, total: plan.stage.length });
+      if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
     }
-    // Links with a few in flight: the syscalls overlap in the thread pool instead of one await each.
-    let placed = 0;
-    await mapPool(plan.stage, 32, async (file) => {
-      await linker.place(file.source, path.join(stagingAbs, file.target), { privateCopy: file.privateCopy, copyMode: file.copyMode });
-      reportProgress({ phase: 'link', label: plan.change.name, done: ++placed, total: plan.stage.length });
-    });
     plan.linked = {
       hardlink: linker.counts.hardlink - before.hardlink,
       reflink: linker.counts.reflink - before.reflink,

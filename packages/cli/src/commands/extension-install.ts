@@ -8,13 +8,15 @@ import { plural } from '../format.js';
 import { healFirst } from '../store-repairs.js';
 
 export async function install(_args: string[], opts: CommandOptions, out: Output): Promise<number> {
-  const [store, repo, worktree, registry, remote] = await Promise.all([
-    openStoreFromEnv(),
-    openRepo(opts),
-    import('@swamp-store/worktree'),
-    import('@swamp-store/registry'),
-    openRemote(opts, out),
-  ]);
+  const [store, repo, worktree] = await Promise.all([openStoreFromEnv(), openRepo(opts), import('@swamp-store/worktree')]);
+  // Everything in place: answered without a lock, a write, or loading the registry client.
+  const done = opts.force ? undefined : await worktree.noopInstall(repo, store);
+  if (done) {
+    if (done.length === 0) out.line('The lockfile lists no extensions.');
+    reportInstalled(out, repo, done, 'Restored');
+    return 0;
+  }
+  const [registry, remote] = await Promise.all([import('@swamp-store/registry'), openRemote(opts, out)]);
   const offline = Boolean(opts.offline);
   const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), settings: settings(), offline, remote });
   await healFirst(worktree, out, repo, store);

@@ -10,13 +10,21 @@ import { healFirst } from '../store-repairs.js';
 
 export async function pull(refs: string[], opts: CommandOptions, out: Output): Promise<number> {
   if (refs.length === 0) throw new CliError('E_USAGE', 'Name at least one extension to pull.', "Use 'swamp-store extension pull @scope/name'.");
-  const [store, repo, worktree, registry, remote] = await Promise.all([
+  const [store, repo, worktree, refKinds] = await Promise.all([
     openStoreFromEnv(),
     openRepo(opts),
     import('@swamp-store/worktree'),
-    import('@swamp-store/registry'),
-    openRemote(opts, out),
+    import('@swamp-store/registry/refs').then((m) => refs.map((r) => m.classifyRef(r))),
   ]);
+  // Local archives already in place: answered without a lock, a write, or loading the registry client.
+  if (!opts.force && refKinds.every((k) => k.kind === 'path')) {
+    const done = await worktree.noopPullOfArchives(repo, store, refKinds.map((k) => (k as { path: string }).path));
+    if (done) {
+      reportInstalled(out, repo, done, 'Pulled');
+      return 0;
+    }
+  }
+  const [registry, remote] = await Promise.all([import('@swamp-store/registry'), openRemote(opts, out)]);
   const channel = opts.channel === 'beta' || opts.channel === 'rc' ? opts.channel : undefined;
   const resolve = registry.createResolver({
     store,

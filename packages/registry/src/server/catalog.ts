@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseManifest } from '@swamp-store/store';
+import { parseManifest } from '@swamp-store/store/manifest';
 import { compareCalVer, type Channel } from '../versions.js';
 import { readArchiveManifest } from './read-manifest.js';
 
