@@ -20,7 +20,7 @@ const { values } = parseArgs({
     only: { type: 'string', multiple: true },
     all: { type: 'boolean', default: false },
     runs: { type: 'string' },
-    'budget-s': { type: 'string', default: '240' },
+    'budget-s': { type: 'string', default: '420' },
     dir: { type: 'string', default: os.tmpdir() },
     verbose: { type: 'boolean', short: 'v', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -102,7 +102,7 @@ try {
   process.stdout.write(
     'Medians of whole CLI processes (node bin/swamp-store.js ... --json, spawned and timed by this process), ours and baseline alternating run by run.\n' +
       (selected.some((s) => s.name === 'corpus' || s.name === 'huge') ? 'corpus/huge rows: ingest + ensureTree in this process, fresh store per run.\n' : '') +
-      'ratio = ours / baseline. fleet physical: lstat walk of store (trees, compressed archives, metadata) + all worktrees, each inode once; see results JSON for the split.\n' +
+      'ratio = ours / baseline. fleet rows: 8 fresh worktrees at once, wall time from first spawn to last exit; pnpm: node pnpm.cjs install --offline --frozen-lockfile --package-import-method=hardlink, warm store. fsyncs: strace -f count per command.\n' +
       `node ${process.version}, ${run.environment.cpus} cpus, load ${run.environment.loadavg.join(' ')} before, ${loadAfter.join(' ')} after; ${run.seconds.toFixed(0)} s\n`,
   );
   log(`bench: wrote ${writeResults(run)} and ${writeDatedCopy(run)}`);

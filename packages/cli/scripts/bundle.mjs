@@ -15,8 +15,19 @@ const cliDir = fileURLToPath(new URL('..', import.meta.url));
 // chunks of all earlier ones, and `npm pack` would ship them all.
 rmSync(`${cliDir}/bundle`, { recursive: true, force: true });
 
+// The lock package loads proper-lockfile with itself (library users take their first lock
+// without a module load in between); the CLI loads it on its first lock instead, so that a
+// command answered without a lock (a no-op pull or install) never pays 10-15 ms for it.
+const lazyProperLockfile = {
+  name: 'lazy-proper-lockfile',
+  setup(b) {
+    b.onResolve({ filter: /proper-lockfile-impl\.js$/ }, (args) => ({ path: args.resolveDir + '/proper-lockfile-lazy.js' }));
+  },
+};
+
 await build({
   entryPoints: [`${cliDir}/dist/main.js`],
+  plugins: [lazyProperLockfile],
   outdir: `${cliDir}/bundle`,
   bundle: true,
   splitting: true,

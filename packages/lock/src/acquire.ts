@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackoff, sleep } from './backoff.js';
+import { loadProperLockfile } from './proper-lockfile-impl.js';
 import { LockError } from './errors.js';
 import { evictIf } from './evict.js';
 import { createHolder, readHolder } from './holder.js';
@@ -13,21 +14,6 @@ import type { ResolvedOptions } from './options.js';
 import { processLiveness } from '@swamp-store/primitives';
 import { reportWait } from './wait-reporter.js';
 
-type ProperLockfile = typeof import('proper-lockfile');
-let loaded: ProperLockfile | undefined;
-
-/**
- * proper-lockfile (and graceful-fs, which it patches fs with) loads on the
- * first lock taken, not with this package: a command that answers without a
- * lock (a no-op pull) never pays for it.
- */
-async function properLockfile(): Promise<ProperLockfile> {
-  if (!loaded) {
-    const mod = (await import('proper-lockfile')) as ProperLockfile & { default?: ProperLockfile };
-    loaded = mod.default ?? mod;
-  }
-  return loaded;
-}
 
 /** What the guarded function gets. */
 export interface LockContext {
@@ -137,7 +123,7 @@ async function attemptOnce(
 
   let release: () => Promise<void>;
   try {
-    release = await (await properLockfile()).lock(lockPath, {
+    release = await (await loadProperLockfile()).lock(lockPath, {
       lockfilePath: lockPath,
       realpath: false,
       retries: 0,

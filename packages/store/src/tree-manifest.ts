@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { treeDir, type StoreLayout } from './layout.js';
 
@@ -73,11 +74,21 @@ function isTreeManifest(v: unknown, sha256: string): v is TreeManifest {
   );
 }
 
+/** The tree's manifest, or undefined when the tree does not exist (or its record is unreadable). */
+export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(treeManifestPath(layout, sha256), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseTreeManifest(text, sha256);
+}
+
 /**
- * The tree's manifest, or undefined when the tree does not exist (or its
- * record is unreadable). Read synchronously: a small file, read on every hot
- * path (a 400-extension install reads 400 of them), where a thread-pool round
- * trip each cost more than the read.
+ * The same, read synchronously, for loops over many trees (a no-op install of
+ * 400 extensions reads 400 of them), where a thread-pool round trip each cost
+ * more than the read.
  */
 export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeManifest | undefined {
   let text: string;
@@ -86,6 +97,10 @@ export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeM
   } catch {
     return undefined;
   }
+  return parseTreeManifest(text, sha256);
+}
+
+function parseTreeManifest(text: string, sha256: string): TreeManifest | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
     return isTreeManifest(parsed, sha256) ? parsed : undefined;
@@ -94,6 +109,3 @@ export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeM
   }
 }
 
-export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
-  return readTreeManifestSync(layout, sha256);
-}

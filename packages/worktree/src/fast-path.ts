@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { isArchiveMissing, parseDependency, readTreeManifest, type Store, type TreeManifest } from '@swamp-store/store';
+import { isArchiveMissing, parseDependency, readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
 import { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import { lockfileLockPath } from './lock-leftovers.js';
@@ -144,7 +144,7 @@ export async function noopPull(repo: RepoContext, store: Store, archives: readon
   if (!state) return undefined;
   const results: PullResult[] = [];
   for (const a of archives) {
-    const tree = await readTreeManifest(store.layout, a.sha256);
+    const tree = readTreeManifestSync(store.layout, a.sha256);
     if (!tree) return undefined;
     const old = state.entries[tree.name];
     const placement = placeTree({ name: tree.name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: repo.skillsDirs });
@@ -167,11 +167,11 @@ export async function noopPull(repo: RepoContext, store: Store, archives: readon
 export async function noopInstall(repo: RepoContext, store: Store): Promise<PullResult[] | undefined> {
   const state = quietState(repo);
   if (!state) return undefined;
-  const known = await knownEntries(repo, store, state.entries);
+  const known = knownEntries(repo, store, state.entries);
   for (const k of known) {
     if (!k.tree || !k.placement || k.tree.name !== k.name || !inPlace(repo, store, k.name, k.tree, k.placement, state.materialized, k.entry.checksum)) return undefined;
   }
-  if ((await untrackedFiles(repo, known)).length > 0) return undefined;
+  if (untrackedFiles(repo, known).length > 0) return undefined;
   return known.map((k) => upToDate(k.name, k.tree as TreeManifest, k.placement as Placement));
 }
 

@@ -83,7 +83,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
           ...(plan?.kept ? { kept: plan.kept } : {}),
         });
       }
-      const untracked = await untrackedFiles(repo, await knownEntries(repo, store, ctx.entries));
+      const untracked = untrackedFiles(repo, knownEntries(repo, store, ctx.entries));
       if (untracked.length > 0) {
         pruned = untracked;
         plans.push({

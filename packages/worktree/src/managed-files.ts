@@ -1,6 +1,6 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { readTreeManifest, type Store, type TreeManifest } from '@swamp-store/store';
+import { readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
 import type { LockEntry } from './lockfile.js';
 import { PULLED_DIR, placeTree, type Placement } from './placement.js';
 import type { RepoContext } from './repo.js';
@@ -15,14 +15,13 @@ export interface KnownEntry {
   placement: Placement | undefined;
 }
 
-export async function knownEntries(repo: RepoContext, store: Store, entries: Record<string, LockEntry>): Promise<KnownEntry[]> {
-  return Promise.all(
-    Object.entries(entries).map(async ([name, entry]) => {
-      const tree = entry.checksum ? await readTreeManifest(store.layout, entry.checksum) : undefined;
-      const placement = tree ? placeTree({ name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: repo.skillsDirs }) : undefined;
-      return { name, entry, tree, placement };
-    }),
-  );
+/** Synchronous reads: one small file per entry, hundreds of entries. */
+export function knownEntries(repo: RepoContext, store: Store, entries: Record<string, LockEntry>): KnownEntry[] {
+  return Object.entries(entries).map(([name, entry]) => {
+    const tree = entry.checksum ? readTreeManifestSync(store.layout, entry.checksum) : undefined;
+    const placement = tree ? placeTree({ name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: repo.skillsDirs }) : undefined;
+    return { name, entry, tree, placement };
+  });
 }
 
 /** Every repo-relative path some entry accounts for: its files, its placed targets, and everything inside its skill dirs. */
@@ -68,7 +67,7 @@ function walkFiles(root: string, rel: string, out: string[], skip: (rel: string)
  * for: under `.swamp/pulled-extensions/`, and inside the bundle folders of
  * installed extensions (other bundle folders are Swamp's own, for local models).
  */
-export async function untrackedFiles(repo: RepoContext, known: KnownEntry[]): Promise<string[]> {
+export function untrackedFiles(repo: RepoContext, known: KnownEntry[]): string[] {
   const { files, dirs } = ownedPaths(known);
   const insideOwnedDir = (rel: string) => dirs.some((d) => rel === d || rel.startsWith(`${d}/`));
   const found: string[] = [];

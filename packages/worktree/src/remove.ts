@@ -30,7 +30,7 @@ export async function removeExtensions(repo: RepoContext, store: Store, names: r
         `Use 'swamp-store extension list' to see what is installed, or 'swamp-store extension pull ${first}' to install it.`,
       );
     }
-    const known = await knownEntries(repo, store, ctx.entries);
+    const known = knownEntries(repo, store, ctx.entries);
     const claimedByKept = new Set(known.filter((k) => !names.includes(k.name)).flatMap((k) => [...k.entry.files, ...(k.placement?.entries.map((e) => e.target) ?? [])]));
     const plans: PlannedChange[] = [];
     for (const name of new Set(names)) {

@@ -32,10 +32,10 @@ async function lstatOrUndefined(abs: string) {
 export async function verifyWorktree(repo: RepoContext, store: Store): Promise<VerifyProblem[]> {
   await recoverIfNeeded(repo);
   const { entries } = await readLockfile(repo.lockfilePath);
-  const known = await knownEntries(repo, store, entries);
+  const known = knownEntries(repo, store, entries);
   const problems: VerifyProblem[] = [];
   for (const k of known) problems.push(...(await verifyEntry(repo, store, k)));
-  for (const f of await untrackedFiles(repo, known)) problems.push({ name: null, path: f, problem: 'untracked' });
+  for (const f of untrackedFiles(repo, known)) problems.push({ name: null, path: f, problem: 'untracked' });
   return problems;
 }
 

@@ -1,8 +1,8 @@
 // The one table `pnpm bench` prints: each scenario against its baseline.
 import { fmtBytes, fmtMs, fmtRatio, formatTable } from './table.mjs';
 
-// 'count' rows (archives downloaded) print as plain numbers.
-const value = (v, r) => (r.unit === 'bytes' ? fmtBytes(v) : r.unit === 'count' ? String(v ?? '-') : fmtMs(v));
+// 'count' rows (archives downloaded, fsyncs) print as plain numbers.
+const value = (v, r) => (r.unit === 'bytes' ? fmtBytes(v) : r.unit === 'count' ? (Number.isFinite(v) ? String(v) : '-') : fmtMs(v));
 
 export function formatResultTable(rows) {
   return formatTable(

@@ -24,7 +24,8 @@ const FILES = 10_000;
 export function bundleHeavyShape() {
   const spec = generateHugeExtension(FILES);
   const inBundles = Object.keys(spec.files).filter((p) => p.startsWith('bundles/')).length;
-  return { label: 'huge', row: `warm-pull 10k (${inBundles} in bundles/)`, spec };
+  // Bundles are private copies (Swamp rewrites them in place): the floor is cp of those files plus cp -al of the rest.
+  return { label: 'huge', row: `warm-pull 10k (${inBundles} in bundles/)`, spec, copies: true };
 }
 
 /** The same files with bundles/ renamed models/: every file a hardlink. */
@@ -73,14 +74,21 @@ async function measure({ dir, shape, runs, log, deadline }) {
     baseline: () => {
       const dest = freshDir(dir, 'cp-al');
       try {
-        return timeProcess('cp', ['-al', ...tops, dest], { env: cliEnv() }).ms;
+        if (!shape.copies) return timeProcess('cp', ['-al', ...tops, dest], { env: cliEnv() }).ms;
+        const linked = tops.filter((t) => path.basename(t) !== 'bundles');
+        const copied = tops.filter((t) => path.basename(t) === 'bundles');
+        const q = (p) => `'${p}'`;
+        const script = `cp -al ${linked.map(q).join(' ')} ${q(dest)} && mkdir ${q(`${dest}/b`)} && cp -r ${copied.map(q).join(' ')} ${q(`${dest}/b`)}`;
+        return timeProcess('/bin/sh', ['-c', script], { env: cliEnv() }).ms;
       } finally {
         removeDir(dest);
       }
     },
   });
   removeDir(store);
-  return timedRow({ name: shape.row, result, baselineName: 'cp -al tree', target: target(2), files: archive.files, bytes: archive.bytes });
+  return shape.copies
+    ? timedRow({ name: shape.row, result, baselineName: 'cp bundles + cp -al rest', target: target(1.5), files: archive.files, bytes: archive.bytes })
+    : timedRow({ name: shape.row, result, baselineName: 'cp -al tree', target: target(2), files: archive.files, bytes: archive.bytes });
 }
 
 /** A scenario measuring one shape (a function, so that unselected scenarios generate nothing). */
