@@ -108,6 +108,8 @@ function upToDate(name: string, tree: TreeManifest, placement: Placement): PullR
     store: 'hit',
     downloaded: false,
     verified: true,
+    source: 'store',
+    pushed: false,
     linked: { hardlink: 0, reflink: 0, copy: 0 },
     files: placement.entries.length,
     pruned: [],
