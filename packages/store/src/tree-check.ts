@@ -96,7 +96,24 @@ async function writeCtimeChecked(root: string, record: Record<string, number>): 
   }
 }
 
+/** Up to this size a file is hashed from one synchronous read; larger ones stream. */
+const ONE_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Hex sha256 of a file. Most files hashed here are archives and extension
+ * files of a few KiB: one open/fstat/read/close on this thread, where a read
+ * stream costs several thread-pool round trips (a 100-ref pull hashes 100 archives).
+ */
 export async function sha256File(abs: string): Promise<string> {
+  const fd = fs.openSync(abs, 'r');
+  let small: Buffer | undefined;
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= ONE_READ_BYTES) small = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (small) return crypto.createHash('sha256').update(small).digest('hex');
   const hash = crypto.createHash('sha256');
   await pipeline(fs.createReadStream(abs), hash);
   return hash.digest('hex');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { beginPins, findArchive, touchTree, StoreError, type PristineTreeResult, type Store } from '@swamp-store/store';
+import { beginPins, touchTree, StoreError, type PristineTreeResult, type Store } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker, type LinkMode } from './link.js';
 import { readLockfile, type LockEntry } from './lockfile.js';
@@ -116,8 +116,8 @@ async function treeForEntry(opts: InstallOptions, pins: { add(d: readonly string
   const stored = { downloaded: false, verified: true, source: 'store', pushed: false } as const;
   const { store } = opts;
   if (entry.checksum) {
-    const local = await findArchive(store, entry.checksum);
-    if (local) return { ensured: await ensureTreeRelinked(store, entry.checksum, { expectedName: name }), ...stored };
+    // A published tree needs no archive (and no cacache load) to link; without one, ensureTreeRelinked
+    // extracts from the archive when the store has it, else says E_NOT_FOUND and the resolver fetches it.
     const tree = await ensureTreeRelinked(store, entry.checksum, { expectedName: name }).catch((err: unknown) => {
       if (err instanceof StoreError && err.code === 'E_NOT_FOUND') return undefined;
       throw err;
@@ -141,8 +141,10 @@ async function treeForEntry(opts: InstallOptions, pins: { add(d: readonly string
     );
   }
   await pins.add([archive.sha256]);
+  const ensured = await ensureTreeRelinked(store, archive.sha256, { expectedName: name });
   return {
-    ensured: await ensureTreeRelinked(store, archive.sha256, { expectedName: name }),
+    // The resolver may have published the tree itself (a fresh ingest is unpacked at once): its status is the true one.
+    ensured: ensured.status === 'hit' && archive.treeStatus ? { ...ensured, status: archive.treeStatus } : ensured,
     downloaded: archive.downloaded,
     verified: archive.verified,
     source: archive.source ?? (archive.downloaded ? 'registry' : 'store'),

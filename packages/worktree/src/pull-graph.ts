@@ -140,6 +140,8 @@ async function ensurePrepared(opts: GraphOptions, ref: string, dependency: boole
     await opts.pins.add([archive.sha256]);
     ensured = await ensureTreeRelinked(opts.store, archive.sha256, { expectedName: archive.name });
   }
+  // The resolver may have published the tree itself (a fresh ingest is unpacked at once): its status is the true one.
+  if (ensured.status === 'hit' && archive.treeStatus && archive.treeStatus !== 'hit') ensured = { ...ensured, status: archive.treeStatus };
   return { ref, archive, ensured, name: ensured.tree.name };
 }
 
