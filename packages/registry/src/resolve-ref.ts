@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { EXTENSION_NAME_SOURCE } from '@swamp-store/primitives';
 import { ensureTreeOrReject, ingest, reportProgress, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient, type RegistrySettings } from './client.js';
 import { checkArchivePath } from './archive-path.js';
