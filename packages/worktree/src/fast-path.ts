@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { isArchiveMissing, parseDependency, readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
+import { CTIME_CHECKED, isArchiveMissing, parseDependency, readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
 import { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import { lockfileLockPath } from './lock-leftovers.js';
@@ -79,6 +79,7 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
   if (materialized[name] !== tree.sha256 || checksum !== tree.sha256) return false;
   const records = new Map(tree.files.map((f) => [f.path, f]));
   const storeDev = storeDevice(store);
+  let checked: Record<string, number> | undefined;
   for (const e of placement.entries) {
     const rec = records.get(e.treePath);
     if (!rec) return false;
@@ -88,7 +89,14 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
     } catch {
       return false;
     }
-    if (e.kind === 'bundle' ? !st.isFile() : !isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== rec.mode) return false;
+    if (e.kind === 'bundle') {
+      if (!st.isFile()) return false;
+      continue;
+    }
+    if (!isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== rec.mode) return false;
+    // A changed ctime that the store's own check has not yet cleared (every link moves ctime, and so does a
+    // write whose mtime was put back): the full path's heal step looks at it; this one does not guess.
+    if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && st.ctimeMs !== (checked ??= ctimeChecked(store, tree.sha256))[rec.path]) return false;
   }
   for (const d of placement.dirs) {
     try {
@@ -117,6 +125,16 @@ function upToDate(name: string, tree: TreeManifest, placement: Placement): PullR
     fallbacks: [],
     changed: false,
   };
+}
+
+/** The tree's record of ctimes found intact by re-hashing (store CTIME_CHECKED); empty when absent. */
+function ctimeChecked(store: Store, sha256: string): Record<string, number> {
+  try {
+    const doc = JSON.parse(readFileSync(path.join(store.layout.trees, sha256, CTIME_CHECKED), 'utf8')) as unknown;
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The store's device: one stat per command (every tree is on it). */
