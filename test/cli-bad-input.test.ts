@@ -3,7 +3,7 @@
 // left behind in the store or the worktree. A closed stdout ends quietly. The
 // read-only store is exercised as a non-root user (setpriv), as it is met in
 // CI caches and read-only container mounts.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -249,5 +249,37 @@ describe.runIf(isRoot)('a store this user cannot write (as uid 65534)', () => {
     expectCleanFailure(r, 'E_STORE', 1);
     expect(r.errorJson?.error).toContain('SWAMP_STORE_DIR');
     expect(fs.readdirSync(locked)).toEqual([]);
+  });
+});
+
+/** Whether this process may make a private mount namespace with a read-only bind mount (root in most CI containers). */
+function canMountReadOnly(): boolean {
+  if (!isRoot) return false;
+  try {
+    execFileSync('unshare', ['-m', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.runIf(canMountReadOnly())('a store on a read-only mount (EROFS, even for root)', () => {
+  // Runs the CLI in its own mount namespace where the store folder is bind-mounted read-only onto itself.
+  const RO_MOUNT = (dir: string) => ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', dir];
+
+  it('serves install --offline from what it holds; what it lacks is E_STORE', async () => {
+    const roStore = path.join(root, 'mounted-store');
+    const filler = makeRepo(path.join(root, 'mount-filler'));
+    expect((await runCli(['extension', 'pull', archive, '--repo-dir', filler, '--json'], { env: cliEnv(roStore) })).code).toBe(0);
+    const repo2 = makeRepo(path.join(root, 'mount-user'));
+    fs.mkdirSync(path.join(repo2, 'extensions/models'), { recursive: true });
+    fs.copyFileSync(path.join(filler, 'extensions/models/upstream_extensions.json'), path.join(repo2, 'extensions/models/upstream_extensions.json'));
+    const install = await runCli(['extension', 'install', '--offline', '--repo-dir', repo2, '--json'], { env: cliEnv(roStore), prefix: RO_MOUNT(roStore) });
+    expect(install.code, install.stderr).toBe(0);
+    expect((install.json as { extensions: Array<{ files: number }> }).extensions[0]?.files).toBe(3);
+    const lacking = await runCli(['extension', 'pull', other, '--repo-dir', repo2, '--json'], { env: cliEnv(roStore), prefix: RO_MOUNT(roStore) });
+    expectCleanFailure(lacking, 'E_STORE', 1);
+    expect(lacking.errorJson?.error).toContain('SWAMP_STORE_DIR');
+    expect(storeLeftovers(roStore)).toEqual([]);
   });
 });
