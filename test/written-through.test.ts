@@ -3,7 +3,7 @@
 // worktree, and `cache verify --repair`, moves the written inode out of the
 // store, restores a pristine file and re-links every worktree that names the
 // tree. Driven through the CLI, in separate processes.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,5 +167,41 @@ describe('a store file written through a link', () => {
     expect(again.code).toBe(0);
     expect(again.stderr, 'nothing left to repair').not.toContain('written through');
     expect(fs.statSync(path.join(w1, LOCKFILE_REL)).mtimeMs, 'no lockfile rewrite when nothing changed').toBe(lockStat.mtimeMs);
+  }, LONG);
+
+  it('SIGKILL of the repairing command at random moments: the next commands always end with both worktrees intact', async () => {
+    const { cli, w1, w2, store } = await setUp('sigkill');
+    let typicalMs = 1500;
+    const landed: string[] = [];
+    for (let t = 0; t < 6; t++) {
+      writeThrough(w1, M, `export const m = "trial ${t}";\n`);
+      let child: ChildProcess | undefined;
+      let exited = false;
+      const run = runCli(['extension', 'list', '--repo-dir', w2, '--json'], { env: cliEnv(store), onSpawn: (c) => (child = c) }).then((r) => {
+        exited = true;
+        return r;
+      });
+      const delay = ((t + 0.5) / 6) * typicalMs * 1.2; // spread over the command's life, early to late
+      await new Promise((r) => setTimeout(r, delay));
+      if (!exited) child?.kill('SIGKILL');
+      const res = await run;
+      if (res.signal === 'SIGKILL') landed.push('killed');
+      else {
+        expect(res.code, res.stderr).toBe(0);
+        typicalMs = Math.round((typicalMs + res.ms) / 2);
+        landed.push('completed');
+      }
+      for (const w of [w2, w1]) {
+        const r = await cli(w, 'extension', 'install');
+        expect(r.code, `trial ${t} (${landed[t]}) in ${w}: ${r.stderr}`).toBe(0);
+      }
+      for (const w of [w1, w2]) {
+        expect(fs.readFileSync(path.join(w, M), 'utf8'), `trial ${t} ${w}`).toBe(V1_FILES['models/m.ts']);
+        expect(checkWorktree(w, specsBySum)).toEqual([]);
+        expect((await cli(w, 'extension', 'verify')).json).toEqual({ ok: true, problems: [] });
+      }
+    }
+    console.log(`written-through SIGKILL trials: ${landed.join(', ')}`);
+    expect((await runCli(['cache', 'verify', '--json'], { env: cliEnv(store) })).json.ok).toBe(true);
   }, LONG);
 });
