@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { OciClient } from '@swamp-store/oci';
+import { isSwampStoreError } from '@swamp-store/primitives';
 import { StoreError, findArchive, ingest, openArchiveStream, recordVersion, type ArchiveInfo, type Store } from '@swamp-store/store';
 
 export interface RemoteCacheOptions {
@@ -133,9 +134,9 @@ export class RemoteCache {
   private fail(err: unknown, verb = 'use'): void {
     if (this.broken) return;
     this.broken = true;
-    const e = err as { message?: string; remedy?: string; code?: string };
-    const remedy = e.code === 'E_REMOTE_AUTH' && e.remedy ? ` ${e.remedy}` : '';
-    this.opts.onWarning(`could not ${verb} the remote cache ${this.url} (${e.message ?? String(err)}); going on without it.${remedy}`);
+    const remedy = isSwampStoreError(err) && err.code === 'E_REMOTE_AUTH' && err.remedy ? ` ${err.remedy}` : '';
+    const message = err instanceof Error ? err.message : String(err);
+    this.opts.onWarning(`could not ${verb} the remote cache ${this.url} (${message}); going on without it.${remedy}`);
   }
 }
 

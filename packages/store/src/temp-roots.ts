@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { withLock } from '@swamp-store/lock';
+import { LockError, withLock } from '@swamp-store/lock';
 import { gcLockPath } from './layout.js';
 import { isProcessAlive, writeFileAtomic } from '@swamp-store/primitives';
 import { ensureLayout, type Store } from './store.js';
@@ -60,7 +60,7 @@ export async function beginPins(store: Store, command = process.argv.slice(1).jo
           await withLock(gcLockPath(store.layout), () => writeRecord(file, record));
           return;
         } catch (err) {
-          if ((err as { code?: string }).code !== 'E_LOCK_COMPROMISED' || attempt >= 3) throw err;
+          if (!(err instanceof LockError && err.code === 'E_LOCK_COMPROMISED') || attempt >= 3) throw err;
         }
       }
     },
