@@ -1,5 +1,5 @@
 /**
- * The command-line contract of CLI.md as data: commands, arguments, options,
+ * The command-line contract of docs/CLI.md as data: commands, arguments, options,
  * help texts. Parsed by args.ts with node:util's parseArgs (built in), so the
  * hot path loads no argument-parsing library. Each command's implementation is
  * a lazily loaded module: its dependencies load only when it runs.

@@ -10,7 +10,7 @@ export type RefKind = { kind: 'name'; name: string; version?: string } | { kind:
 
 const NAME_REF = new RegExp(`^(${EXTENSION_NAME_SOURCE})(?:@([^@/\\s]+))?$`);
 
-/** `@scope/name[@version]`, an http(s) URL, or else a path to an archive (CLI.md). */
+/** `@scope/name[@version]`, an http(s) URL, or else a path to an archive (docs/CLI.md). */
 export function classifyRef(ref: string, cwd = process.cwd()): RefKind {
   const m = NAME_REF.exec(ref);
   if (m) return { kind: 'name', name: m[1] as string, ...(m[2] ? { version: m[2] } : {}) };

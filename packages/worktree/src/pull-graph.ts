@@ -1,4 +1,5 @@
 import { parseDependency, type Pins, type PristineTreeResult, type ResolvedArchive, type Store } from '@swamp-store/store';
+import { isSwampStoreError } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
 import { ensureTreeRelinked } from './written-through.js';
 
@@ -135,7 +136,7 @@ async function ensurePrepared(opts: GraphOptions, ref: string, dependency: boole
   } catch (err) {
     // The resolver saw the tree or archive, but gc took it before our pin landed: resolve
     // once more (now pinned, so whatever that fetches stays).
-    if ((err as { code?: string }).code !== 'E_NOT_FOUND') throw err;
+    if (!(isSwampStoreError(err) && err.code === 'E_NOT_FOUND')) throw err;
     archive = await opts.resolve(ref, dependency ? { dependency: true } : undefined);
     await opts.pins.add([archive.sha256]);
     ensured = await ensureTreeRelinked(opts.store, archive.sha256, { expectedName: archive.name });
