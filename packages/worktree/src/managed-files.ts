@@ -69,7 +69,9 @@ function walkFiles(root: string, rel: string, out: string[], skip: (rel: string)
  */
 export function untrackedFiles(repo: RepoContext, known: KnownEntry[]): string[] {
   const { files, dirs } = ownedPaths(known);
-  const insideOwnedDir = (rel: string) => dirs.some((d) => rel === d || rel.startsWith(`${d}/`));
+  // The walk stops at an owned folder itself, so a set lookup per entry is enough (a prefix scan per entry was quadratic).
+  const owned = new Set(dirs);
+  const insideOwnedDir = (rel: string) => owned.has(rel);
   const found: string[] = [];
   walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || insideOwnedDir(rel));
   const bundleDirs = new Set<string>();
