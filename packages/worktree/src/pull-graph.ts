@@ -1,4 +1,4 @@
-import { parseDependency, type Pins, type PristineTreeResult, type ResolvedArchive, type Store } from '@swamp-store/store';
+import { mapPool, parseDependency, type Pins, type PristineTreeResult, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { isSwampStoreError } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
 import { ensureTreeRelinked } from './written-through.js';
@@ -59,6 +59,9 @@ export function dependencyRef(dep: string): string {
   return parsed.version && !parsed.constraint ? `${parsed.name}@${parsed.version}` : parsed.name;
 }
 
+/** Refs resolved and trees ensured at once per level (see prepareAll). */
+const PREPARE_IN_FLIGHT = 8;
+
 type Settled = { ok: true; value: Prepared } | { ok: false; error: unknown };
 
 /**
@@ -108,11 +111,21 @@ export async function resolveGraph(opts: GraphOptions): Promise<GraphResult> {
 
 async function prepareAll(opts: GraphOptions, items: { key: string; ref: string; dependency: boolean }[], settled: Map<string, Settled>): Promise<Settled[]> {
   if (items.length === 0) return [];
-  // Resolve all, then pin all digests under ONE gc-lock acquisition, then ensure the trees.
-  const resolved = await Promise.allSettled(items.map((it) => opts.resolve(it.ref, it.dependency ? { dependency: true } : undefined)));
+  // Resolve all, then pin all digests under ONE gc-lock acquisition, then ensure the trees. A few at a
+  // time: a hundred extractions at once in one process starve the event loop, and with it the digest
+  // locks' heartbeats (a holder that cannot refresh its lock for the stale threshold loses it).
+  const resolved = await mapPool(items, PREPARE_IN_FLIGHT, async (it): Promise<PromiseSettledResult<ResolvedArchive>> => {
+    try {
+      return { status: 'fulfilled', value: await opts.resolve(it.ref, it.dependency ? { dependency: true } : undefined) };
+    } catch (reason) {
+      return { status: 'rejected', reason };
+    }
+  });
   await opts.pins.add(resolved.flatMap((r) => (r.status === 'fulfilled' ? [r.value.sha256] : [])));
-  const out = await Promise.all(
-    items.map(async (it, i): Promise<Settled> => {
+  const out = await mapPool(
+    items,
+    PREPARE_IN_FLIGHT,
+    async (it, i): Promise<Settled> => {
       const r = resolved[i] as PromiseSettledResult<ResolvedArchive>;
       if (r.status === 'rejected') return { ok: false, error: r.reason };
       try {
@@ -122,7 +135,7 @@ async function prepareAll(opts: GraphOptions, items: { key: string; ref: string;
       } catch (error) {
         return { ok: false, error };
       }
-    }),
+    },
   );
   items.forEach((it, i) => settled.set(it.key, out[i] as Settled));
   return out;
