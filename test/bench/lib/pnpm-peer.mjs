@@ -62,9 +62,10 @@ export async function preparePnpmFleet({ dir, specs, log }) {
   return {
     pnpm,
     store,
-    projects(parent, count) {
+    // Beside the template, at its depth: pnpm's lockfile records the tarballs relative to the project.
+    projects(label, count) {
       return Array.from({ length: count }, (_, i) => {
-        const p = path.join(parent, `pnpm-${i}`);
+        const p = path.join(dir, `${label}-${i}`);
         fs.mkdirSync(p);
         fs.writeFileSync(path.join(p, 'package.json'), manifest);
         fs.writeFileSync(path.join(p, 'pnpm-lock.yaml'), lock);

@@ -81,8 +81,12 @@ export default {
         ...(pnpm
           ? {
               pnpm: async (run) => {
-                const projects = pnpm.projects(run, WORKTREES);
-                return (await timeConcurrent(projects.map((cwd) => ({ ...pnpmInstallCommand(pnpm), cwd })))).ms;
+                const projects = pnpm.projects(path.basename(run), WORKTREES);
+                try {
+                  return (await timeConcurrent(projects.map((cwd) => ({ ...pnpmInstallCommand(pnpm), cwd })))).ms;
+                } finally {
+                  for (const p of projects) removeDir(p);
+                }
               },
             }
           : {}),
