@@ -39,21 +39,25 @@ export const CTIME_CHECKED = '.ctime-checked.json';
  * again), other bytes mean it was written through. Reading the ctime BEFORE
  * hashing and keeping it only if unchanged AFTER makes a write during the hash
  * show up on the next check.
+ *
+ * Link activity is told from a write by the link count (see ctimeCleared): in a
+ * fleet every worktree that links a tree moves the ctime of all its files, and
+ * re-hashing a 10,000-file tree after each of them cost more than the link.
  */
 export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Promise<TreeProblem[]> {
   const root = treeDir(layout, tree.sha256);
   const checked = await readCtimeChecked(root);
-  const fresh: Record<string, number> = {};
+  const fresh: Record<string, CtimeCheck> = {};
   const problems: TreeProblem[] = [];
   await mapPool(tree.files, 64, async (f) => {
-    const reason = await statProblem(path.join(root, f.path), f, checked[f.path], fresh);
+    const reason = await statProblem(path.join(root, f.path), f, checked, fresh);
     if (reason) problems.push({ path: f.path, problem: reason === 'missing' ? 'missing' : 'modified', reason });
   });
   if (Object.keys(fresh).length > 0) await writeCtimeChecked(root, { ...checked, ...fresh });
   return problems.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-async function statProblem(abs: string, f: TreeFileRecord, checkedCtime: number | undefined, fresh: Record<string, number>): Promise<TreeProblemReason | undefined> {
+async function statProblem(abs: string, f: TreeFileRecord, checked: Record<string, CtimeCheck>, fresh: Record<string, CtimeCheck>): Promise<TreeProblemReason | undefined> {
   let st: fs.Stats;
   try {
     st = await fsp.lstat(abs);
@@ -65,27 +69,67 @@ async function statProblem(abs: string, f: TreeFileRecord, checkedCtime: number 
   if (st.size !== f.size) return 'size';
   if (st.mtimeMs !== f.mtimeMs) return 'mtime';
   if ((st.mode & 0o7777) !== f.mode) return 'mode';
-  if (f.ctimeMs === undefined || st.ctimeMs === f.ctimeMs || st.ctimeMs === checkedCtime) return undefined;
+  const cleared = ctimeCleared(st, f, checked);
+  if (cleared === 'same') return undefined;
+  if (cleared === 'links') {
+    fresh[f.path] = { c: st.ctimeMs, n: st.nlink };
+    return undefined;
+  }
   const hash = await sha256File(abs).catch(() => undefined);
   if (hash !== f.sha256) return 'ctime';
   const after = await fsp.lstat(abs).catch(() => undefined);
-  if (after && after.ctimeMs === st.ctimeMs) fresh[f.path] = st.ctimeMs;
+  if (after && after.ctimeMs === st.ctimeMs) fresh[f.path] = { c: st.ctimeMs, n: after.nlink };
   return undefined;
 }
 
-async function readCtimeChecked(root: string): Promise<Record<string, number>> {
+/** What a tree file's ctime was last known to be, with its link count then (undefined: not known). */
+export interface CtimeCheck {
+  c: number;
+  n?: number | undefined;
+}
+
+/**
+ * Whether a file's ctime needs no re-hash: `same` when it is the one recorded at
+ * publish or last found intact; `links` when it moved but so did the link count
+ * since then (a link() or unlink() of the inode: worktrees linking the tree);
+ * `hash` otherwise. A tree file is born with one link, so that is the count at
+ * publish. What `links` lets through is a write whose mtime, size and mode were
+ * all put back AND that coincided with a link change: `cache verify` re-hashes
+ * every file and still finds it.
+ */
+export function ctimeCleared(st: fs.Stats, f: TreeFileRecord, checked: Record<string, CtimeCheck>): 'same' | 'links' | 'hash' {
+  if (f.ctimeMs === undefined || st.ctimeMs === f.ctimeMs) return 'same';
+  const last: CtimeCheck = checked[f.path] ?? { c: f.ctimeMs, n: 1 };
+  if (st.ctimeMs === last.c) return 'same';
+  return last.n !== undefined && st.nlink !== last.n ? 'links' : 'hash';
+}
+
+/** The tree's CTIME_CHECKED record (older stores wrote a bare ctime per path: link count unknown). */
+export function parseCtimeChecked(text: string): Record<string, CtimeCheck> {
+  const out: Record<string, CtimeCheck> = {};
   try {
-    const doc = JSON.parse(await fsp.readFile(path.join(root, CTIME_CHECKED), 'utf8')) as unknown;
-    const out: Record<string, number> = {};
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const [k, v] of Object.entries(doc)) if (typeof v === 'number') out[k] = v;
-    return out;
+    const doc = JSON.parse(text) as unknown;
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return out;
+    for (const [k, v] of Object.entries(doc)) {
+      if (typeof v === 'number') out[k] = { c: v };
+      else if (v && typeof v === 'object' && typeof (v as CtimeCheck).c === 'number') {
+        const n = (v as CtimeCheck).n;
+        out[k] = { c: (v as CtimeCheck).c, n: typeof n === 'number' ? n : undefined };
+      }
+    }
   } catch {
-    return {};
+    // A torn or foreign file is only a lost cache: everything re-hashes once.
   }
+  return out;
+}
+
+async function readCtimeChecked(root: string): Promise<Record<string, CtimeCheck>> {
+  const text = await fsp.readFile(path.join(root, CTIME_CHECKED), 'utf8').catch(() => '{}');
+  return parseCtimeChecked(text);
 }
 
 /** Best effort (temp + rename): a read-only store, or a tree moved aside meanwhile, just keeps re-hashing. */
-async function writeCtimeChecked(root: string, record: Record<string, number>): Promise<void> {
+async function writeCtimeChecked(root: string, record: Record<string, CtimeCheck>): Promise<void> {
   const file = path.join(root, CTIME_CHECKED);
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   try {

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { CTIME_CHECKED, isArchiveMissing, parseDependency, readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
+import { CTIME_CHECKED, ctimeCleared, parseCtimeChecked, isArchiveMissing, parseDependency, readTreeManifestSync, type CtimeCheck, type Store, type TreeManifest } from '@swamp-store/store';
 import { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import { lockfileLockPath } from './lock-leftovers.js';
@@ -79,7 +79,7 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
   if (materialized[name] !== tree.sha256 || checksum !== tree.sha256) return false;
   const records = new Map(tree.files.map((f) => [f.path, f]));
   const storeDev = storeDevice(store);
-  let checked: Record<string, number> | undefined;
+  let checked: Record<string, CtimeCheck> | undefined;
   for (const e of placement.entries) {
     const rec = records.get(e.treePath);
     if (!rec) return false;
@@ -96,7 +96,7 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
     if (!isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== rec.mode) return false;
     // A changed ctime that the store's own check has not yet cleared (every link moves ctime, and so does a
     // write whose mtime was put back): the full path's heal step looks at it; this one does not guess.
-    if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && st.ctimeMs !== (checked ??= ctimeChecked(store, tree.sha256))[rec.path]) return false;
+    if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && ctimeCleared(st, rec, (checked ??= ctimeChecked(store, tree.sha256))) === 'hash') return false;
   }
   for (const d of placement.dirs) {
     try {
@@ -128,10 +128,9 @@ function upToDate(name: string, tree: TreeManifest, placement: Placement): PullR
 }
 
 /** The tree's record of ctimes found intact by re-hashing (store CTIME_CHECKED); empty when absent. */
-function ctimeChecked(store: Store, sha256: string): Record<string, number> {
+function ctimeChecked(store: Store, sha256: string): Record<string, CtimeCheck> {
   try {
-    const doc = JSON.parse(readFileSync(path.join(store.layout.trees, sha256, CTIME_CHECKED), 'utf8')) as unknown;
-    return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, number>) : {};
+    return parseCtimeChecked(readFileSync(path.join(store.layout.trees, sha256, CTIME_CHECKED), 'utf8'));
   } catch {
     return {};
   }
