@@ -52,8 +52,9 @@ describe('ctimeCleared', () => {
     tick();
     fs.linkSync(file, path.join(dir, 'b-link'));
     const st = fs.statSync(file);
-    const legacy = parseCtimeChecked(JSON.stringify({ 'ext/a.ts': rec.ctimeMs - 1 }));
-    expect(legacy['ext/a.ts']).toEqual({ c: rec.ctimeMs - 1 });
+    const older = (rec.ctimeMs ?? 0) - 1;
+    const legacy = parseCtimeChecked(JSON.stringify({ 'ext/a.ts': older }));
+    expect(legacy['ext/a.ts']).toEqual({ c: older });
     expect(ctimeCleared(st, rec, legacy)).toBe('hash');
     expect(parseCtimeChecked('not json')).toEqual({});
   });
