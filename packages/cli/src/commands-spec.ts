@@ -44,6 +44,10 @@ const json: OptionSpec = { long: 'json', description: 'print exactly one JSON do
 const linkMode: OptionSpec = { long: 'link-mode', value: '<mode>', description: 'how files get into the worktree', choices: ['auto', 'hardlink', 'copy'], default: 'auto' };
 const offline = (description: string): OptionSpec => ({ long: 'offline', description });
 const yes: OptionSpec = { long: 'yes', short: 'y', description: 'do not ask for confirmation' };
+const registry = (description: string): OptionSpec => ({ long: 'registry', value: '<url>', description });
+const defaultRegistry = registry('registry base URL (default: $SWAMP_CLUB_URL or https://swamp-club.com)');
+const channel = (description: string): OptionSpec => ({ long: 'channel', value: '<channel>', description, choices: ['beta', 'rc', 'stable'] });
+const compareChannel = channel("release channel to compare against (default: each entry's own)");
 const remote: OptionSpec = { long: 'remote', value: '<url>', description: 'shared OCI cache, oci://HOST[:PORT]/REPO or oci+http://... (default: $SWAMP_STORE_REMOTE)' };
 
 export const GROUPS: readonly GroupSpec[] = [
@@ -61,8 +65,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: { name: 'ref', required: true, description: 'what to pull' },
     options: [
       repoDir,
-      { long: 'registry', value: '<url>', description: 'registry base URL (default: $SWAMP_CLUB_URL or https://swamp-club.com)' },
-      { long: 'channel', value: '<channel>', description: 'release channel', choices: ['beta', 'rc', 'stable'] },
+      defaultRegistry,
+      channel('release channel'),
       linkMode,
       offline('never touch the network; use what the store has'),
       { long: 'force', short: 'f', description: 'replace files that were edited by hand' },
@@ -76,7 +80,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'restore every lockfile entry (from the store when possible) and remove files of versions no longer listed',
     options: [
       repoDir,
-      { long: 'registry', value: '<url>', description: 'registry base URL for entries the store lacks' },
+      registry('registry base URL for entries the store lacks'),
       offline('never touch the network'),
       linkMode,
       remote,
@@ -99,8 +103,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: { name: 'name', required: false, description: 'extensions to update (default: every lockfile entry)' },
     options: [
       repoDir,
-      { long: 'registry', value: '<url>', description: 'registry base URL (default: $SWAMP_CLUB_URL or https://swamp-club.com)' },
-      { long: 'channel', value: '<channel>', description: "release channel to compare against (default: each entry's own)", choices: ['beta', 'rc', 'stable'] },
+      defaultRegistry,
+      compareChannel,
       { long: 'check', description: "only show what is outdated (as 'extension outdated')" },
       linkMode,
       { long: 'force', short: 'f', description: 'replace files that were edited by hand' },
@@ -114,8 +118,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'list extensions with a newer version on their channel; exit 1 when an update is available (a CI gate)',
     options: [
       repoDir,
-      { long: 'registry', value: '<url>', description: 'registry base URL (default: $SWAMP_CLUB_URL or https://swamp-club.com)' },
-      { long: 'channel', value: '<channel>', description: "release channel to compare against (default: each entry's own)", choices: ['beta', 'rc', 'stable'] },
+      defaultRegistry,
+      compareChannel,
       json,
     ],
     load: () => import('./commands/extension-update.js').then((m) => m.outdated),
