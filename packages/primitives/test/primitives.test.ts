@@ -8,6 +8,8 @@ import {
   isExtensionName,
   isProcessAlive,
   isSha256Hex,
+  lstatOrUndefined,
+  lstatSyncOrUndefined,
   ownProcessStart,
   parseSha256Hex,
   processLiveness,
@@ -86,6 +88,38 @@ describe('writeFileAtomic', () => {
   it('syncDir throws for a missing folder (not a platform limit) and passes on a real one', async () => {
     await syncDir(dir);
     await expect(syncDir(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('lstatOrUndefined', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'primitives-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('returns the stat of what is there, without following a symlink', async () => {
+    await fs.writeFile(path.join(dir, 'f'), 'x');
+    await fs.symlink('f', path.join(dir, 'l'));
+    expect((await lstatOrUndefined(path.join(dir, 'f')))?.isFile()).toBe(true);
+    expect(lstatSyncOrUndefined(path.join(dir, 'l'))?.isSymbolicLink()).toBe(true);
+  });
+
+  it('reads only ENOENT and ENOTDIR as absent', async () => {
+    await fs.writeFile(path.join(dir, 'file'), 'x');
+    for (const absent of [path.join(dir, 'missing'), path.join(dir, 'file', 'below')]) {
+      expect(await lstatOrUndefined(absent)).toBeUndefined();
+      expect(lstatSyncOrUndefined(absent)).toBeUndefined();
+    }
+  });
+
+  it('throws any other error (ELOOP here; EACCES and EIO alike) instead of calling the path absent', async () => {
+    await fs.symlink('loop', path.join(dir, 'loop'));
+    const inside = path.join(dir, 'loop', 'x');
+    await expect(lstatOrUndefined(inside)).rejects.toMatchObject({ code: 'ELOOP' });
+    expect(() => lstatSyncOrUndefined(inside)).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 });
 

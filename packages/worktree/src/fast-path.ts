@@ -7,8 +7,8 @@ import { filesChecksumOfTree } from './files-checksum.js';
 import { lockfileLockPath } from './lock-leftovers.js';
 import { makeEntry, parseLockfile, type Channel, type LockEntries } from './lockfile.js';
 import { MATERIALIZED_FILE, type Materialized } from './materialized.js';
-import { isPristineLink } from './plan-install.js';
 import { placeTree, type Placement } from './placement.js';
+import { isPristineLink, storeDevice } from './store-inode.js';
 import { knownEntries, untrackedFiles } from './managed-files.js';
 import type { PullResult } from './pull.js';
 import type { RepoContext } from './repo.js';
@@ -134,17 +134,6 @@ function ctimeChecked(store: Store, sha256: string): Record<string, CtimeCheck> 
   } catch {
     return {};
   }
-}
-
-/** The store's device: one stat per command (every tree is on it). */
-const devices = new Map<string, number>();
-function storeDevice(store: Store): number {
-  let dev = devices.get(store.layout.trees);
-  if (dev === undefined) {
-    dev = statSync(store.layout.trees).dev;
-    devices.set(store.layout.trees, dev);
-  }
-  return dev;
 }
 
 export interface LocalArchive {

@@ -1,5 +1,6 @@
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
+import { lstatSyncOrUndefined } from '@swamp-store/primitives';
 import { readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { filesChecksumOfTree } from './files-checksum.js';
@@ -7,6 +8,7 @@ import type { JournalChange } from './journal.js';
 import { makeEntry, type Channel, type LockEntry } from './lockfile.js';
 import { bundleDir, BUNDLE_KINDS, extensionDir, placeTree, type Placement } from './placement.js';
 import { isSkillDirPath } from './managed-files.js';
+import { isPristineLink, storeDevice } from './store-inode.js';
 import type { PlannedChange, StagedFile, TransactionContext } from './transaction.js';
 
 /** One extension to install: its published store tree and where it came from. */
@@ -45,16 +47,6 @@ export function placementOf(ctx: TransactionContext, name: string, tree: TreeMan
 /** How many files an install of this tree places in this repository (a skill counts once per skills dir). */
 export function placedFileCount(repo: { skillsDirs: string[] }, name: string, tree: TreeManifest): number {
   return placeTree({ name, treeFiles: tree.files, treeDirs: tree.dirs, skillsDirs: repo.skillsDirs }).entries.length;
-}
-
-function lstatOrUndefined(abs: string): Stats | undefined {
-  try {
-    return lstatSync(abs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
 }
 
 /** Path -> the entries listing it, built once per lockfile read (a per-extension rebuild was quadratic in a 400-extension install). */
@@ -108,7 +100,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const previous = await previousFiles(ctx, opts.store, name, old);
   const claimed = (target: string) => claimedByOther(ctx.entries, name, target);
   const tracked = new Set(old?.files ?? []);
-  const storeDev = statSync(treeDir).dev;
+  const storeDev = storeDevice(opts.store);
   const stage: StagedFile[] = [];
   const edited: string[] = [];
   const kept: string[] = [];
@@ -127,7 +119,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     if (claimed(e.target) && !opts.force) edits.push(e.target);
     if (!inNewFolder(e.target)) {
       const abs = ctx.paths.resolveCheckedSync(e.target);
-      const st = lstatOrUndefined(abs);
+      const st = lstatSyncOrUndefined(abs);
       if (st && isPristineLink(st, rec, storeDev)) continue;
       // Swamp's loader rewrites bundles in place: the same archive's bundle is already right.
       if (isBundle && st?.isFile() && old?.checksum === tree.sha256) continue;
@@ -193,18 +185,6 @@ function isUnderTrackedSkill(target: string, tracked: Set<string>): boolean {
   return false;
 }
 
-/**
- * True when `st` IS the store file of `rec`, still as published. The device
- * too: inode numbers repeat across filesystems (a store on tmpfs, copies in
- * the worktree), so an inode match alone could skip a file of other content.
- * Size and mtime too: an edit made in place through the hardlink changes the
- * store's copy along with the worktree's, so the inode still matches; without
- * this the next upgrade would discard that edit silently instead of refusing.
- */
-export function isPristineLink(st: Stats, rec: TreeFileRecord, storeDev: number): boolean {
-  return st.isFile() && st.dev === storeDev && st.ino === rec.ino && st.size === rec.size && st.mtimeMs === rec.mtimeMs;
-}
-
 async function isHandEdited(
   abs: string,
   st: Stats,
@@ -229,7 +209,7 @@ function sameEntry(a: LockEntry | undefined, b: LockEntry): boolean {
 }
 
 function allExist(ctx: TransactionContext, dirs: string[]): boolean {
-  for (const d of dirs) if (!lstatOrUndefined(ctx.paths.resolve(d))?.isDirectory()) return false;
+  for (const d of dirs) if (!lstatSyncOrUndefined(ctx.paths.resolve(d))?.isDirectory()) return false;
   return true;
 }
 
@@ -253,7 +233,7 @@ function missingRoots(ctx: TransactionContext, name: string, placement: Placemen
       }
     }
     if (!has || out.some((d) => dir.startsWith(`${d}/`))) continue;
-    if (lstatOrUndefined(ctx.paths.resolveCheckedSync(dir)) === undefined) out.push(dir);
+    if (lstatSyncOrUndefined(ctx.paths.resolveCheckedSync(dir)) === undefined) out.push(dir);
   }
   return out;
 }

@@ -1,11 +1,12 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { checkTreeFast, sha256File, treeDir, type Store } from '@swamp-store/store';
+import { lstatOrUndefined } from '@swamp-store/primitives';
+import { checkTreeFast, sha256File, type Store } from '@swamp-store/store';
 import { readLockfile } from './lockfile.js';
 import { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
 import { extensionDir } from './placement.js';
 import { recoverIfNeeded } from './recover.js';
 import type { RepoContext } from './repo.js';
+import { isStoreInode, storeDevice } from './store-inode.js';
 
 export type VerifyProblemKind = 'missing' | 'modified' | 'untracked' | 'not-in-store';
 
@@ -13,14 +14,6 @@ export interface VerifyProblem {
   name: string | null;
   path: string;
   problem: VerifyProblemKind;
-}
-
-async function lstatOrUndefined(abs: string) {
-  try {
-    return await fs.lstat(abs);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -49,8 +42,7 @@ async function verifyEntry(repo: RepoContext, store: Store, k: KnownEntry): Prom
     return problems;
   }
   const tampered = new Set((await checkTreeFast(store.layout, k.tree)).map((p) => p.path));
-  // Inode numbers repeat across filesystems (store on tmpfs, copies here): an inode match counts only on the store's device.
-  const storeDev = (await fs.stat(treeDir(store.layout, k.tree.sha256))).dev;
+  const storeDev = storeDevice(store);
   const records = new Map(k.tree.files.map((f) => [f.path, f]));
   for (const e of k.placement.entries) {
     const rec = records.get(e.treePath);
@@ -64,7 +56,7 @@ async function verifyEntry(repo: RepoContext, store: Store, k: KnownEntry): Prom
       problems.push({ name: k.name, path: e.target, problem: 'modified' });
       continue;
     }
-    if (st.dev === storeDev && st.ino === rec.ino && !tampered.has(e.treePath)) continue;
+    if (isStoreInode(st, rec, storeDev) && !tampered.has(e.treePath)) continue;
     if (st.size !== rec.size || (await sha256File(path.join(repo.repoDir, e.target))) !== rec.sha256) {
       problems.push({ name: k.name, path: e.target, problem: 'modified' });
     }

@@ -1,7 +1,7 @@
-import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
+import { lstatSyncOrUndefined } from '@swamp-store/primitives';
 import {
   beginPins,
   checkTreeFast,
@@ -25,6 +25,7 @@ import { readLockfile } from './lockfile.js';
 import { readMaterialized } from './materialized.js';
 import { placeTree, type PlacementEntry } from './placement.js';
 import { resolveRepo, type RepoContext } from './repo.js';
+import { isStoreInode, storeDevice } from './store-inode.js';
 
 /**
  * Swamp writes into a linked worktree: `swamp extension update` (and `pull
@@ -217,13 +218,13 @@ async function readQuarantined(dir: string): Promise<TreeManifest | undefined> {
 async function relinkFromQuarantine(store: Store, dir: string, sha256: string, repo: RepoContext): Promise<StoreRepairReport | undefined> {
   const previous = await readQuarantined(dir);
   if (!previous || previous.sha256 !== sha256) return undefined;
-  const storeDev = (await fs.stat(store.layout.trees)).dev;
+  const storeDev = storeDevice(store);
   const records = new Map(previous.files.map((f) => [f.path, f]));
   const holds = placementIn(repo, previous).some((e) => {
     const rec = records.get(e.treePath);
     if (!rec || e.kind === 'bundle') return false;
     const st = lstatSyncOrUndefined(path.join(repo.repoDir, e.target));
-    return st?.isFile() && st.dev === storeDev && st.ino === rec.ino;
+    return isStoreInode(st, rec, storeDev);
   });
   if (!holds) return undefined;
   const problems = await checkTreeFast({ ...store.layout, trees: path.dirname(dir) }, { ...previous, sha256: path.basename(dir) });
@@ -258,14 +259,6 @@ async function readDecision(dir: string): Promise<Record<string, string[]> | und
   }
 }
 
-function lstatSyncOrUndefined(abs: string) {
-  try {
-    return fsSync.lstatSync(abs);
-  } catch {
-    return undefined;
-  }
-}
-
 /** ensurePristineTree failed after moving the tree aside (its archive is gone): the move still happened. */
 async function replacedWithoutArchive(store: Store, tree: TreeManifest, problems: TreeProblem[]): Promise<ReplacedTree | undefined> {
   if (await readTreeManifest(store.layout, tree.sha256)) return undefined; // not ours to report: someone else replaced it
@@ -288,7 +281,7 @@ export async function relinkReplacedTree(
 ): Promise<StoreRepairReport> {
   const { previous } = replaced;
   const fresh = await readTreeManifest(store.layout, replaced.sha256);
-  const storeDev = (await fs.stat(store.layout.trees)).dev;
+  const storeDev = storeDevice(store);
   const written = new Set(replaced.problems.filter((p) => p.problem === 'modified').map((p) => p.path));
   const holders = await findHolders(store, previous, storeDev, current, opts.only);
 
@@ -361,8 +354,9 @@ async function findHolders(store: Store, previous: TreeManifest, storeDev: numbe
     for (const e of placementIn(repo, previous)) {
       const rec = records.get(e.treePath);
       if (!rec || e.kind === 'bundle') continue;
+      // Another user's worktree this user cannot read holds nothing it could re-link: it must not stop this repair.
       const st = await fs.lstat(path.join(repo.repoDir, e.target)).catch(() => undefined);
-      if (st?.isFile() && st.dev === storeDev && st.ino === rec.ino) linked.push(e);
+      if (isStoreInode(st, rec, storeDev)) linked.push(e);
     }
     if (names || linked.length > 0) holders.push({ repo, names, linked });
   }
@@ -409,7 +403,7 @@ async function relinkWorktree(store: Store, repo: RepoContext, previous: TreeMan
       if (!rec || e.kind === 'bundle' || keep.has(e.treePath) || !now.has(e.treePath)) continue;
       const abs = path.join(repo.repoDir, e.target);
       const st = await fs.lstat(abs).catch(() => undefined);
-      if (!st?.isFile() || st.dev !== storeDev || st.ino !== rec.ino) continue;
+      if (!isStoreInode(st, rec, storeDev)) continue;
       const tmp = `${abs}.swamp-store-relink.${process.pid}.tmp`;
       await fs.rm(tmp, { force: true });
       await fs.link(path.join(root, ...e.treePath.split('/')), tmp);
