@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '@swamp-store/store';
+import { groupThousands as count } from './format.js';
 
 /** Redraws at most this often: a 191 MiB download used to redraw ~3,000 times. */
 export const MIN_REDRAW_MS = 100;
@@ -9,9 +10,6 @@ function mib(n: number): string {
   return (n / MiB).toFixed(1);
 }
 
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
 
 /** One line of text for a phase's state. */
 export function describe(e: ProgressEvent): string {
