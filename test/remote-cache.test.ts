@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistryServer, type RegistryServer } from '@swamp-store/registry';
+import { startRegistryServer, type RegistryServer } from '@swamp-store/registry/server';
 import { buildExtensionArchive, writeArchive } from './helpers/archive-builder.mjs';
 import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
 import { startOciRegistry, type OciRegistry } from './helpers/oci-registry.mjs';

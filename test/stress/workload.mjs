@@ -6,7 +6,7 @@
 // `extension install` per worktree must heal everything. Then the checker runs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startRegistryServer } from '@swamp-store/registry';
+import { startRegistryServer } from '@swamp-store/registry/server';
 import { buildExtensionArchive } from '../helpers/archive-builder.mjs';
 import { makeRepo, runCli, tempDir } from '../helpers/cli.mjs';
 import { generateExtension, nextVersion, prng } from '../helpers/sample-corpus.mjs';

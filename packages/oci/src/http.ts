@@ -1,5 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import { loadHttpModule } from '@swamp-store/primitives';
 import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 
@@ -34,9 +34,9 @@ export interface Response {
  * Content-Encoding, the body is a Node stream the store can pipe from, and the
  * three timeouts a cache needs (connect, stall, overall) are in one place.
  */
-export function send(opts: SendOptions): Promise<Response> {
+export async function send(opts: SendOptions): Promise<Response> {
   const { url, timeouts } = opts;
-  const mod = url.protocol === 'https:' ? https : http;
+  const mod = await loadHttpModule(url.protocol === 'https:');
   return new Promise<Response>((resolve, reject) => {
     let settled = false;
     let response: http.IncomingMessage | undefined;

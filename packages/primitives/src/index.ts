@@ -11,3 +11,4 @@ export { lstatOrUndefined, lstatSyncOrUndefined } from './lstat-or-undefined.js'
 export { processLiveness, isProcessAlive, ownProcessStart } from './process-liveness.js';
 export { SWAMP_DIR, PULLED_DIR, FALLBACK_SKILLS_DIR, EXTENSION_SUBDIRS, BUNDLE_SOURCE_DIR, BUNDLE_KINDS, SKILLS_DIR, MANIFEST_FILE, MANIFEST_HEADER, type BundleKind } from './swamp-format.js';
 export { SETTINGS, readSettings, DEFAULT_REGISTRY_URL, type Settings } from './settings.js';
+export { loadHttpModule } from './http-module.js';

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import { loadHttpModule } from '@swamp-store/primitives';
 import { PassThrough, type Readable } from 'node:stream';
 import { RegistryError } from './errors.js';
 
@@ -36,12 +36,12 @@ export interface HttpResponse {
   body: Readable;
 }
 
-export function httpGet(opts: HttpGetOptions): Promise<HttpResponse> {
+export async function httpGet(opts: HttpGetOptions): Promise<HttpResponse> {
   const { url } = opts;
-  const mod = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
-  if (!mod) {
-    return Promise.reject(new RegistryError('E_NETWORK', `Refusing to fetch ${url.href}: only http and https URLs are supported.`));
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RegistryError('E_NETWORK', `Refusing to fetch ${url.href}: only http and https URLs are supported.`);
   }
+  const mod = await loadHttpModule(url.protocol === 'https:');
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
     // Once the whole body has arrived, a late socket error must not destroy

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistryServer, type RegistryServer } from '../src/index.js';
+import { startRegistryServer, type RegistryServer } from '../src/server/index.js';
 import { publish } from './helpers/archives.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/fetch-child.mjs', import.meta.url));

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '@swamp-store/primitives';
 import { findArchive, lookupVersion, openStore } from '@swamp-store/store';
-import { RegistryClient, RegistryError, fetchFromRegistry, serveRegistry, startRegistryServer, type RegistryServer } from '../src/index.js';
+import { RegistryClient, RegistryError, fetchFromRegistry } from '../src/index.js';
+import { serveRegistry, startRegistryServer, type RegistryServer } from '../src/server/index.js';
 import { contentFiles, publish } from './helpers/archives.js';
 
 const KEY = 'test-key-123';

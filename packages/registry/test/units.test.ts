@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCalVer, isCalVer, readArchiveManifest } from '../src/index.js';
+import { compareCalVer, isCalVer } from '../src/index.js';
+import { readArchiveManifest } from '../src/server/index.js';
 import { delayFor, parseRetryAfter } from '../src/retry.js';
 import { parseLatest } from '../src/responses.js';
 

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startRegistryServer } from '@swamp-store/registry';
+import { startRegistryServer } from '@swamp-store/registry/server';
 import { buildExtensionArchive } from '../../helpers/archive-builder.mjs';
 import { startOciRegistry } from '../../helpers/oci-registry.mjs';
 import { generateCorpus } from '../../helpers/sample-corpus.mjs';
