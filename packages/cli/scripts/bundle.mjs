@@ -25,9 +25,17 @@ const lazyProperLockfile = {
   },
 };
 
+// graceful-fs is proper-lockfile's default `fs`, never used because the lock package passes its own.
+const noGracefulFs = {
+  name: 'no-graceful-fs',
+  setup(b) {
+    b.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: fileURLToPath(new URL('./node-fs-shim.cjs', import.meta.url)) }));
+  },
+};
+
 await build({
   entryPoints: [`${cliDir}/dist/main.js`],
-  plugins: [lazyProperLockfile],
+  plugins: [lazyProperLockfile, noGracefulFs],
   outdir: `${cliDir}/bundle`,
   bundle: true,
   splitting: true,
