@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LockError, withLock } from '@swamp-store/lock';
 import { gcLockPath } from './layout.js';
-import { isProcessAlive, writeFileAtomic } from '@swamp-store/primitives';
+import { isProcessAlive, lstatOrUndefined, writeFileAtomic } from '@swamp-store/primitives';
 import { ensureLayout, type Store } from './store.js';
 
 /** A running command's claim on digests it is about to link, so gc leaves them be. */
@@ -21,7 +21,7 @@ export const TEMP_ROOT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export interface Pins {
   readonly file: string;
-  /** Adds digests under the gc lock: once this resolves, no gc can remove them until release. */
+  /** Adds digests (under the gc lock only while a gc runs): once this resolves, no gc can remove them until release. */
   add(sha256s: readonly string[]): Promise<void>;
   release(): Promise<void>;
 }
@@ -52,6 +52,14 @@ export async function beginPins(store: Store, command = process.argv.slice(1).jo
       const fresh = sha256s.filter((d) => !record.digests.includes(d));
       if (fresh.length === 0 || released) return;
       record.digests.push(...fresh);
+      // Without a gc running, no lock is needed: write the pin, THEN look for the gc lock. A gc
+      // that takes its lock after our look reads the temp roots after our write and sees the pin;
+      // one that holds (or is taking) the lock when we look makes us write again under the lock
+      // below. Either way gc saw the pin or is done before we check the tree. Saves every pull a
+      // lock round trip (mkdir, holder, refresh timer, release) and stops a fleet of pulls from
+      // queueing on one lock.
+      await writeRecord(file, record);
+      if (!(await gcLockPresent(store))) return;
       // Writing the record is idempotent, so a lock found compromised (a rare race among
       // waiters evicting a SIGKILLed holder) is simply taken again: once a write completes
       // under a lock that held, gc either saw the pin or finished before we look.
@@ -69,6 +77,11 @@ export async function beginPins(store: Store, command = process.argv.slice(1).jo
       await fs.rm(file, { force: true });
     },
   };
+}
+
+/** Anything at the gc lock's path (held, being taken, stale or dead): only its absence lets a pin skip the lock. */
+async function gcLockPresent(store: Store): Promise<boolean> {
+  return (await lstatOrUndefined(gcLockPath(store.layout))) !== undefined;
 }
 
 export interface TempRootEntry {
