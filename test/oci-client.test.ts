@@ -71,9 +71,9 @@ describe('layout', () => {
       path.join(dir, 'config.json'),
       JSON.stringify({ auths: { 'https://reg.example.com:5000/v1/': { auth: Buffer.from('dock:er:pw').toString('base64') }, 'other.example': { auth: 'eDp5' } } }),
     );
-    expect(await findCredentials('reg.example.com:5000', { DOCKER_CONFIG: dir })).toMatchObject({ username: 'dock', password: 'er:pw' });
-    expect(await findCredentials('nowhere.example', { DOCKER_CONFIG: dir })).toBeUndefined();
-    expect(await findCredentials('reg.example.com:5000', { DOCKER_CONFIG: dir, SWAMP_STORE_REMOTE_USERNAME: 'env', SWAMP_STORE_REMOTE_PASSWORD: 'p' })).toMatchObject({ username: 'env' });
+    expect(await findCredentials('reg.example.com:5000', { dockerConfig: dir })).toMatchObject({ username: 'dock', password: 'er:pw' });
+    expect(await findCredentials('nowhere.example', { dockerConfig: dir })).toBeUndefined();
+    expect(await findCredentials('reg.example.com:5000', { dockerConfig: dir, username: 'env', password: 'p' })).toMatchObject({ username: 'env' });
   });
 });
 
@@ -96,7 +96,7 @@ async function roundTrip(reg: OciRegistry, client: OciClient): Promise<void> {
 
 describe('against docker-registry', () => {
   it('Basic auth: pushes blob + manifest, resolves the tag, reads the blob back', async () => {
-    await roundTrip(basic, new OciClient({ remote: basic.url, env: { SWAMP_STORE_REMOTE_USERNAME: basic.username, SWAMP_STORE_REMOTE_PASSWORD: basic.password } }));
+    await roundTrip(basic, new OciClient({ remote: basic.url, credentialSources: { username: basic.username, password: basic.password } }));
   });
 
   it('Bearer: answers the challenge through the token realm', async () => {

@@ -182,6 +182,17 @@ describe('a remote that fails is one warning, never a failed pull', () => {
     await expectVerified(m, r.repo);
   });
 
+  it("without SWAMP_STORE_REMOTE_USERNAME, the credentials come from the auths entry of Docker's config.json in DOCKER_CONFIG", async () => {
+    const dockerConfig = path.join(tmp, 'docker-config');
+    const host = new URL(shared.url.replace(/^oci\+http/, 'http')).host;
+    fs.mkdirSync(dockerConfig, { recursive: true });
+    fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${shared.username}:${shared.password}`).toString('base64') } } }));
+    const name = NAMES[9] as string;
+    const r = await pull(machine(), pinned([name]), { SWAMP_STORE_REMOTE: shared.url, DOCKER_CONFIG: dockerConfig });
+    expect(sources(r)[name]).toEqual({ source: 'registry', pushed: true });
+    expect(warnings(r.stderr), r.stderr).toEqual([]);
+  });
+
   it('registry stopped: pulls succeed through Swamp\'s registry with one warning line', async () => {
     await shared.stop();
     try {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS, readSettings } from '@swamp-store/primitives';
+import { ensureBuilt, runCli } from './helpers/cli.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,5 +51,13 @@ describe('settings', () => {
     expect(set).toMatchObject({ storeDir: '/s', lockTimeoutMs: 250, maxArchiveBytes: 1024, autoGc: true, remotePush: false, debug: true });
     const unreadable = readSettings({ SWAMP_STORE_LOCK_TIMEOUT_MS: 'soon', SWAMP_STORE_MAX_ARCHIVE_BYTES: '-1', SWAMP_STORE_STALL_TIMEOUT_MS: '1.5', SWAMP_CLUB_URL: '' });
     expect(unreadable).toMatchObject({ lockTimeoutMs: 60_000, maxArchiveBytes: defaults.maxArchiveBytes, stallTimeoutMs: 30_000, registryUrl: 'https://swamp-club.com' });
+  });
+
+  it.runIf(process.platform === 'linux')('the CLI passes XDG_CACHE_HOME down from its settings: the per-user store is under it', async () => {
+    ensureBuilt();
+    const cache = path.join(ROOT, 'no-such-cache-home');
+    const r = await runCli(['cache', 'path', '--json'], { env: { SWAMP_STORE_DIR: undefined, XDG_CACHE_HOME: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toEqual({ dir: path.join(cache, 'swamp-store') });
   });
 });

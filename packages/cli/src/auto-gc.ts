@@ -25,7 +25,10 @@ async function startedRecently(stamp: string, now: number): Promise<boolean> {
   }
 }
 
-/** Returns true when it started a gc. Never throws: a pull must not fail because housekeeping could not start. */
+/**
+ * Returns true when it started a gc. Never throws: a pull must not fail because housekeeping could not start.
+ * The gc is this CLI again: it inherits the environment whole (`env`) and reads its own settings from it.
+ */
 export async function maybeStartAutoGc(store: Store, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (!autoGcEnabled()) return false;
   try {

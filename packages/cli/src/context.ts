@@ -19,7 +19,7 @@ export async function storeRootFromEnv(): Promise<string> {
     throw new CliError('E_USAGE', `SWAMP_STORE_DIR must be an absolute path, not '${dir}'.`, `Use an absolute path, e.g. SWAMP_STORE_DIR="$PWD/${dir}", or unset it for the per-user default.`);
   }
   const { defaultStoreRoot } = await import('@swamp-store/store');
-  const root = dir ? path.resolve(dir) : defaultStoreRoot(process.env);
+  const root = dir ? path.resolve(dir) : defaultStoreRoot({ xdgCacheHome: settings().xdgCacheHome, localAppData: settings().localAppData });
   noteStoreRoot(root);
   return root;
 }
@@ -71,5 +71,6 @@ export async function openRemote(opts: CommandOptions, out: Output): Promise<Rem
   }
   // A cache that stalls costs more than it saves: never wait on it longer than on Swamp's registry.
   const stallTimeoutMs = Math.min(10_000, settings().stallTimeoutMs);
-  return new RemoteCache({ url, push: settings().remotePush, stallTimeoutMs, onWarning: (line) => out.warn(line) });
+  const credentials = { username: settings().remoteUsername, password: settings().remotePassword, dockerConfig: settings().dockerConfig };
+  return new RemoteCache({ url, push: settings().remotePush, credentials, stallTimeoutMs, onWarning: (line) => out.warn(line) });
 }

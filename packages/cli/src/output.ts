@@ -18,6 +18,7 @@ export class Output {
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
   ) {
+    // CI is the CI systems' convention, not a setting of ours: their logs are no terminal, whatever isTTY says.
     this.isTTY = Boolean(stderr.isTTY) && !process.env.CI;
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { Authorizer, USER_AGENT, credentialsRemedy } from './auth.js';
-import { findCredentials, type Credentials } from './credentials.js';
+import { findCredentials, type CredentialSources, type Credentials } from './credentials.js';
 import { OciError } from './errors.js';
 import { discard, readSmall, send, type Response, type SendOptions, type Timeouts } from './http.js';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, digestOf, manifestBytes, parseArchiveManifest, tagFor, type ArchiveManifest } from './layout.js';
@@ -10,9 +10,10 @@ import { parseRemoteUrl, type RemoteRef } from './reference.js';
 export interface OciClientOptions {
   /** `oci://HOST[:PORT]/REPO` or `oci+http://...`. */
   remote: string | RemoteRef;
-  /** Explicit credentials; null for anonymous; default: env, then Docker's config.json. */
+  /** Explicit credentials; null for anonymous; default: looked up in `credentialSources`. */
   credentials?: Credentials | null;
-  env?: NodeJS.ProcessEnv;
+  /** Where to look when `credentials` is not given (the CLI passes its settings); default: Docker's ~/.docker/config.json. */
+  credentialSources?: CredentialSources;
   /** Default 5 s. */
   connectTimeoutMs?: number;
   /** No byte either way for this long aborts. Default 15 s. */
@@ -293,7 +294,7 @@ export class OciClient {
   private async auth(): Promise<Authorizer> {
     if (this.authorizer) return this.authorizer;
     const creds =
-      this.options.credentials === null ? undefined : (this.options.credentials ?? (await findCredentials(this.remote.host, this.options.env ?? process.env)));
+      this.options.credentials === null ? undefined : (this.options.credentials ?? (await findCredentials(this.remote.host, this.options.credentialSources)));
     this.authorizer ??= new Authorizer(this.remote, creds);
     return this.authorizer;
   }

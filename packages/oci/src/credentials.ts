@@ -9,17 +9,24 @@ export interface Credentials {
   from: string;
 }
 
+/** Where credentials may come from, as the CLI read them from its settings table. */
+export interface CredentialSources {
+  /** SWAMP_STORE_REMOTE_USERNAME / SWAMP_STORE_REMOTE_PASSWORD: used when both are set. */
+  username?: string | undefined;
+  password?: string | undefined;
+  /** DOCKER_CONFIG: the folder of Docker's config.json; default ~/.docker. */
+  dockerConfig?: string | undefined;
+}
+
 /**
- * SWAMP_STORE_REMOTE_USERNAME / _PASSWORD, else the `auths` entry for `host`
- * in Docker's config.json ($DOCKER_CONFIG, else ~/.docker). Credential helpers
- * (`credsStore`, `credHelpers`) are not run: they are programs, and a cache
- * lookup must not start one.
+ * The given username and password, else the `auths` entry for `host` in
+ * Docker's config.json. Credential helpers (`credsStore`, `credHelpers`) are
+ * not run: they are programs, and a cache lookup must not start one.
  */
-export async function findCredentials(host: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
-  const username = env.SWAMP_STORE_REMOTE_USERNAME;
-  const password = env.SWAMP_STORE_REMOTE_PASSWORD;
+export async function findCredentials(host: string, sources: CredentialSources = {}): Promise<Credentials | undefined> {
+  const { username, password } = sources;
   if (username && password !== undefined) return { username, password, from: 'SWAMP_STORE_REMOTE_USERNAME/PASSWORD' };
-  const dir = env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
+  const dir = sources.dockerConfig || path.join(os.homedir(), '.docker');
   const file = path.join(dir, 'config.json');
   let parsed: unknown;
   try {

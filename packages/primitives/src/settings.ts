@@ -41,6 +41,20 @@ export const SETTINGS = {
     default: undefined as string | undefined,
     parse: text,
   },
+  xdgCacheHome: {
+    name: 'XDG_CACHE_HOME',
+    meaning: 'Linux and other Unix: the per-user store is `$XDG_CACHE_HOME/swamp-store`',
+    defaultText: '`~/.cache`',
+    default: undefined as string | undefined,
+    parse: text,
+  },
+  localAppData: {
+    name: 'LOCALAPPDATA',
+    meaning: 'Windows: the per-user store is `%LOCALAPPDATA%\\swamp-store\\Cache`',
+    defaultText: '`~\\AppData\\Local`',
+    default: undefined as string | undefined,
+    parse: text,
+  },
   repoDir: {
     name: 'SWAMP_REPO_DIR',
     meaning: 'repository when `--repo-dir` is absent',
@@ -117,6 +131,13 @@ export const SETTINGS = {
     defaultText: "Docker's `config.json` `auths`",
     default: undefined as string | undefined,
     parse: (raw: string) => raw,
+  },
+  dockerConfig: {
+    name: 'DOCKER_CONFIG',
+    meaning: "the folder of Docker's `config.json`, read for the remote's credentials",
+    defaultText: '`~/.docker`',
+    default: undefined as string | undefined,
+    parse: text,
   },
   remotePush: {
     name: 'SWAMP_STORE_REMOTE_PUSH',

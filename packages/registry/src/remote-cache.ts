@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
-import type { OciClient } from '@swamp-store/oci';
+import type { CredentialSources, OciClient } from '@swamp-store/oci';
 import { isSwampStoreError } from '@swamp-store/primitives';
 import { StoreError, findArchive, ingest, openArchiveStream, recordVersion, type ArchiveInfo, type Store } from '@swamp-store/store';
 
@@ -10,7 +10,8 @@ export interface RemoteCacheOptions {
   push: boolean;
   /** One line per problem, already worded for the user. */
   onWarning: (line: string) => void;
-  env?: NodeJS.ProcessEnv;
+  /** Where the remote's credentials are looked up (the CLI passes SWAMP_STORE_REMOTE_USERNAME/PASSWORD and DOCKER_CONFIG from its settings). */
+  credentials?: CredentialSources;
   /** Whole push of one archive (blob, config, manifest). Default 60 s. */
   pushTimeoutMs?: number;
   /** Connect timeout. Default 3 s. */
@@ -117,13 +118,12 @@ export class RemoteCache {
   }
 
   private connect(): Promise<OciClient> {
-    const env = this.opts.env ?? process.env;
     const stall = this.opts.stallTimeoutMs ?? 10_000;
     return (this.client ??= import('@swamp-store/oci').then(
         (oci) =>
           new oci.OciClient({
             remote: this.url,
-            env,
+            ...(this.opts.credentials ? { credentialSources: this.opts.credentials } : {}),
             connectTimeoutMs: this.opts.connectTimeoutMs ?? 3_000,
             stallTimeoutMs: stall,
             requestTimeoutMs: this.opts.requestTimeoutMs ?? 60_000,

@@ -1,5 +1,5 @@
 export { StoreError } from './errors.js';
-export { defaultStoreRoot, treeDir, gcLockPath, downloadLockPath, digestLockPath, type StoreLayout } from './layout.js';
+export { defaultStoreRoot, type PerUserCacheDirs, treeDir, gcLockPath, downloadLockPath, digestLockPath, type StoreLayout } from './layout.js';
 export { openStore, ensureLayout, type Store } from './store.js';
 export { probeStore } from './store-access.js';
 export { ingest, findArchive, lookupVersion, recordVersion, openArchiveStream, type ArchiveInfo } from './archives.js';

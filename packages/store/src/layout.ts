@@ -69,13 +69,19 @@ export function gcLockPath(layout: StoreLayout): string {
  *   macOS: ~/Library/Caches/swamp-store
  *   Windows: %LOCALAPPDATA%\swamp-store\Cache
  */
-export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStoreRoot(dirs: PerUserCacheDirs = {}): string {
   const home = os.homedir();
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'swamp-store');
   if (process.platform === 'win32') {
-    return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'swamp-store', 'Cache');
+    return path.join(dirs.localAppData || path.join(home, 'AppData', 'Local'), 'swamp-store', 'Cache');
   }
-  return path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'swamp-store');
+  return path.join(dirs.xdgCacheHome || path.join(home, '.cache'), 'swamp-store');
+}
+
+/** The platform's per-user cache folders, as the CLI read them from its settings (XDG_CACHE_HOME, LOCALAPPDATA). */
+export interface PerUserCacheDirs {
+  xdgCacheHome?: string | undefined;
+  localAppData?: string | undefined;
 }
 
 /** Name of a staging folder in tmp/: the owner's pid and host let a sweeper tell whether it is dead. */

@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import { storeReadOnly } from './store-access.js';
-import { defaultStoreRoot, storeLayout, type StoreLayout } from './layout.js';
+import { defaultStoreRoot, storeLayout, type PerUserCacheDirs, type StoreLayout } from './layout.js';
 import type { ExtractLimits } from './extract/index.js';
 
 export interface StoreOptions {
   /** Store root (the CLI passes SWAMP_STORE_DIR from its settings); defaults to the per-user cache dir (see layout.ts). */
   root?: string;
-  /** Where the per-user default looks up XDG_CACHE_HOME / LOCALAPPDATA; default process.env. */
-  env?: NodeJS.ProcessEnv;
+  /** The per-user default's folders (XDG_CACHE_HOME / LOCALAPPDATA from the CLI's settings); default: under the home folder. */
+  cacheDirs?: PerUserCacheDirs;
   /** Extraction limits; unset fields take the defaults of extract/limits. */
   limits?: Partial<ExtractLimits>;
   /** A store this user cannot write (see store-access.ts): it serves what it holds and writes nothing. */
@@ -22,7 +22,7 @@ export interface Store {
 }
 
 export function openStore(options: StoreOptions = {}): Store {
-  const root = options.root ?? defaultStoreRoot(options.env);
+  const root = options.root ?? defaultStoreRoot(options.cacheDirs);
   return { layout: storeLayout(root), limits: options.limits ?? {}, ...(options.readOnly ? { readOnly: true } : {}) };
 }
 
