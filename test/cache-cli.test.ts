@@ -5,21 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildExtensionArchive } from './helpers/archive-builder.mjs';
-import { ROOT, ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { ROOT, makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 
-let work: string;
+const box = useSandbox('swamp-cache-cli-');
 let n = 0;
 let spawnLogs = 0;
-
-beforeAll(() => {
-  ensureBuilt();
-  work = tempDir('swamp-cache-cli-');
-});
-afterAll(() => {
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
 
 interface Case {
   dir: string;
@@ -30,7 +23,7 @@ interface Case {
 }
 
 function fresh(): Case {
-  const dir = path.join(work, `case-${++n}`);
+  const dir = path.join(box.root, `case-${++n}`);
   const storeDir = path.join(dir, 'store');
   fs.mkdirSync(dir, { recursive: true });
   return {

@@ -6,15 +6,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { cliEnv, writeSpec } from './fixtures/worktree-support.js';
 
 const NOBODY = ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'];
 const isRoot = process.getuid?.() === 0 && fs.existsSync('/usr/bin/setpriv');
 
-let root: string;
-let store: string;
+const box = useSandbox('cli-bad-');
 let repo: string;
 let archive: string;
 let other: string;
@@ -23,26 +23,22 @@ let aFile: string;
 let aFolder: string;
 
 beforeAll(async () => {
-  ensureBuilt();
-  root = tempDir('cli-bad-');
   // Traversable by the non-root user of the read-only cases.
-  fs.chmodSync(root, 0o755);
-  store = path.join(root, 'store');
-  ({ file: archive } = await writeSpec(path.join(root, 'archives'), { name: '@bad/one', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n', 'bundles/x.js': 'x\n' } }));
-  ({ file: other } = await writeSpec(path.join(root, 'archives'), { name: '@bad/two', version: '2026.08.01.1', files: { 'models/b.ts': 'b\n' } }));
-  fs.chmodSync(path.join(root, 'archives'), 0o755);
+  fs.chmodSync(box.root, 0o755);
+  ({ file: archive } = await writeSpec(path.join(box.root, 'archives'), { name: '@bad/one', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n', 'bundles/x.js': 'x\n' } }));
+  ({ file: other } = await writeSpec(path.join(box.root, 'archives'), { name: '@bad/two', version: '2026.08.01.1', files: { 'models/b.ts': 'b\n' } }));
+  fs.chmodSync(path.join(box.root, 'archives'), 0o755);
   for (const f of [archive, other]) fs.chmodSync(f, 0o644);
-  repo = makeRepo(path.join(root, 'repo'));
-  const r = await runCli(['extension', 'pull', archive, '--repo-dir', repo, '--json'], { env: cliEnv(store) });
+  repo = makeRepo(path.join(box.root, 'repo'));
+  const r = await runCli(['extension', 'pull', archive, '--repo-dir', repo, '--json'], { env: cliEnv(box.store) });
   expect(r.code, r.stderr).toBe(0);
-  noRepo = path.join(root, 'not-a-repo');
+  noRepo = path.join(box.root, 'not-a-repo');
   fs.mkdirSync(noRepo);
-  aFile = path.join(root, 'a-file');
+  aFile = path.join(box.root, 'a-file');
   fs.writeFileSync(aFile, 'not a folder\n');
-  aFolder = path.join(root, 'a-folder');
+  aFolder = path.join(box.root, 'a-folder');
   fs.mkdirSync(aFolder);
 }, 120_000);
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** Every command with the arguments that make it do real work when all is well. */
 const COMMANDS: Record<string, { args: () => string[]; repo: boolean; store: boolean }> = {
@@ -73,7 +69,7 @@ for (const [name, c] of Object.entries(COMMANDS)) {
   cases.push({ name: `${name}: bad flag`, args: () => [...c.args(), '--bogus'], code: 'E_USAGE', exit: 2 });
   if (c.repo) {
     cases.push({ name: `${name}: no repository`, args: c.args, code: 'E_REPO', exit: 1, cwd: () => noRepo });
-    cases.push({ name: `${name}: missing --repo-dir`, args: () => [...c.args(), '--repo-dir', path.join(root, 'missing')], code: 'E_REPO', exit: 1 });
+    cases.push({ name: `${name}: missing --repo-dir`, args: () => [...c.args(), '--repo-dir', path.join(box.root, 'missing')], code: 'E_REPO', exit: 1 });
     cases.push({ name: `${name}: --repo-dir is a file`, args: () => [...c.args(), '--repo-dir', aFile], code: 'E_REPO', exit: 1 });
   }
   if (c.store) {
@@ -95,7 +91,7 @@ cases.push(
   { name: 'pull: name offline, not in store', args: () => ['extension', 'pull', '@bad/none@1', '--offline'], code: 'E_NOT_FOUND', exit: 1 },
   { name: 'rm: a bare word', args: () => ['extension', 'rm', 'myorg-alpha', '-y'], code: 'E_NOT_INSTALLED', exit: 1 },
   { name: 'gc: bad --max-age', args: () => ['cache', 'gc', '--max-age', 'soon', '-y'], code: 'E_USAGE', exit: 2 },
-  { name: 'serve: missing --dir', args: () => ['registry', 'serve', '--dir', path.join(root, 'missing')], code: 'E_NOT_FOUND', exit: 1 },
+  { name: 'serve: missing --dir', args: () => ['registry', 'serve', '--dir', path.join(box.root, 'missing')], code: 'E_NOT_FOUND', exit: 1 },
   { name: 'serve: --dir is a file', args: () => ['registry', 'serve', '--dir', aFile], code: 'E_NOT_FOUND', exit: 1 },
   { name: 'serve: bad port', args: () => ['registry', 'serve', '--dir', aFolder, '--port', 'x'], code: 'E_USAGE', exit: 2 },
   { name: 'unknown command', args: () => ['extension', 'frobnicate'], code: 'E_USAGE', exit: 2 },
@@ -136,23 +132,23 @@ describe('every command with bad input', () => {
     const before = fs.readFileSync(path.join(repo, 'extensions/models/upstream_extensions.json'), 'utf8');
     const args = [...c.args(), '--json'];
     const usesRepoFlag = args.includes('--repo-dir') || c.cwd !== undefined || args[0] !== 'extension';
-    const r = await runCli(usesRepoFlag ? args : [...args, '--repo-dir', repo], { env: cliEnv(store, c.env?.() ?? {}), cwd: c.cwd?.() ?? repo });
+    const r = await runCli(usesRepoFlag ? args : [...args, '--repo-dir', repo], { env: cliEnv(box.store, c.env?.() ?? {}), cwd: c.cwd?.() ?? repo });
     expectCleanFailure(r, c.code, c.exit);
-    expect(storeLeftovers(store)).toEqual([]);
+    expect(storeLeftovers(box.store)).toEqual([]);
     expect(worktreeLeftovers(repo)).toEqual([]);
     expect(fs.readFileSync(path.join(repo, 'extensions/models/upstream_extensions.json'), 'utf8')).toBe(before);
     // Without --json: the same failure as one human line, still no trace (pull and ls rows: every kind of input, half the processes).
     if (!/^(pull|ls):/.test(c.name)) return;
-    const human = await runCli(usesRepoFlag ? c.args() : [...c.args(), '--repo-dir', repo], { env: cliEnv(store, c.env?.() ?? {}), cwd: c.cwd?.() ?? repo });
+    const human = await runCli(usesRepoFlag ? c.args() : [...c.args(), '--repo-dir', repo], { env: cliEnv(box.store, c.env?.() ?? {}), cwd: c.cwd?.() ?? repo });
     expect(human.code).toBe(c.exit);
     expect(human.stderr).toMatch(/^error: /i);
     expect(human.stderr).not.toMatch(/\n\s+at |node:internal|Unhandled/);
   });
 
   it('a corrupt archive pulled by path does not stay in the store, and the error names it', async () => {
-    const r = await runCli(['extension', 'pull', aFile, '--repo-dir', repo, '--json'], { env: cliEnv(store) });
+    const r = await runCli(['extension', 'pull', aFile, '--repo-dir', repo, '--json'], { env: cliEnv(box.store) });
     expect(r.errorJson?.error).toContain(aFile);
-    const ls = await runCli(['cache', 'ls', '--json'], { env: cliEnv(store) });
+    const ls = await runCli(['cache', 'ls', '--json'], { env: cliEnv(box.store) });
     const listing = ls.json as { archives: Array<{ name?: string }> };
     expect(listing.archives.map((a) => a.name)).toEqual(['@bad/one']);
   });
@@ -161,7 +157,7 @@ describe('every command with bad input', () => {
 /** Runs the CLI with stdout closed by the reader after the first line, as `| head -1` does. */
 function runWithClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...cliEnv(store) }, cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...cliEnv(box.store) }, cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.once('data', () => child.stdout.destroy());
@@ -175,7 +171,7 @@ describe('a closed stdout', () => {
       const r = await runWithClosedStdout(args);
       expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
       expect(r.code).toBe(0);
-      expect(storeLeftovers(store)).toEqual([]);
+      expect(storeLeftovers(box.store)).toEqual([]);
     });
   }
 });
@@ -185,14 +181,14 @@ describe.runIf(isRoot)('a store this user cannot write (as uid 65534)', () => {
   let userRepo: string;
 
   beforeAll(async () => {
-    roStore = path.join(root, 'ro-store');
-    const r = await runCli(['extension', 'pull', archive, '--repo-dir', makeRepo(path.join(root, 'filler')), '--json'], { env: cliEnv(roStore) });
+    roStore = path.join(box.root, 'ro-store');
+    const r = await runCli(['extension', 'pull', archive, '--repo-dir', makeRepo(path.join(box.root, 'filler')), '--json'], { env: cliEnv(roStore) });
     expect(r.code, r.stderr).toBe(0);
     // The store as another account (or CI) left it: everything readable, nothing writable by others.
     fs.chmodSync(roStore, 0o755);
-    userRepo = makeRepo(path.join(root, 'user-repo'));
+    userRepo = makeRepo(path.join(box.root, 'user-repo'));
     fs.mkdirSync(path.join(userRepo, 'extensions/models'), { recursive: true });
-    fs.copyFileSync(path.join(root, 'filler/extensions/models/upstream_extensions.json'), path.join(userRepo, 'extensions/models/upstream_extensions.json'));
+    fs.copyFileSync(path.join(box.root, 'filler/extensions/models/upstream_extensions.json'), path.join(userRepo, 'extensions/models/upstream_extensions.json'));
     fs.chownSync(userRepo, 65534, 65534);
     for (const f of ['.swamp.yaml', '.git', 'extensions', 'extensions/models', 'extensions/models/upstream_extensions.json']) fs.chownSync(path.join(userRepo, f), 65534, 65534);
   });
@@ -243,7 +239,7 @@ describe.runIf(isRoot)('a store this user cannot write (as uid 65534)', () => {
   });
 
   it('a store folder this user cannot create is E_STORE naming SWAMP_STORE_DIR', async () => {
-    const locked = path.join(root, 'locked');
+    const locked = path.join(box.root, 'locked');
     fs.mkdirSync(locked, { mode: 0o755 });
     const r = await asNobody(['extension', 'pull', archive], path.join(locked, 'store'));
     expectCleanFailure(r, 'E_STORE', 1);
@@ -268,10 +264,10 @@ describe.runIf(canMountReadOnly())('a store on a read-only mount (EROFS, even fo
   const RO_MOUNT = (dir: string) => ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', dir];
 
   it('serves install --offline from what it holds; what it lacks is E_STORE', async () => {
-    const roStore = path.join(root, 'mounted-store');
-    const filler = makeRepo(path.join(root, 'mount-filler'));
+    const roStore = path.join(box.root, 'mounted-store');
+    const filler = makeRepo(path.join(box.root, 'mount-filler'));
     expect((await runCli(['extension', 'pull', archive, '--repo-dir', filler, '--json'], { env: cliEnv(roStore) })).code).toBe(0);
-    const repo2 = makeRepo(path.join(root, 'mount-user'));
+    const repo2 = makeRepo(path.join(box.root, 'mount-user'));
     fs.mkdirSync(path.join(repo2, 'extensions/models'), { recursive: true });
     fs.copyFileSync(path.join(filler, 'extensions/models/upstream_extensions.json'), path.join(repo2, 'extensions/models/upstream_extensions.json'));
     const install = await runCli(['extension', 'install', '--offline', '--repo-dir', repo2, '--json'], { env: cliEnv(roStore), prefix: RO_MOUNT(roStore) });

@@ -5,20 +5,18 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt, makeRepo, tempDir } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, makeRepo } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { writeSpec } from './fixtures/worktree-support.js';
 
-let root: string;
+const box = useSandbox('cli-pack-');
 let tarball: string;
 
 beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('cli-pack-');
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', root], { cwd: path.join(ROOT, 'packages/cli'), encoding: 'utf8' });
-  tarball = path.join(root, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', box.root], { cwd: path.join(ROOT, 'packages/cli'), encoding: 'utf8' });
+  tarball = path.join(box.root, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
 }, 120_000);
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('npm pack + npm install -g', () => {
   it('the tarball holds the bundle and declares no workspace package', () => {
@@ -31,15 +29,15 @@ describe('npm pack + npm install -g', () => {
   });
 
   it('installs into a temporary prefix and works from anywhere: --version and a pull', async () => {
-    const prefix = path.join(root, 'prefix');
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], { cwd: root, stdio: 'pipe' });
+    const prefix = path.join(box.root, 'prefix');
+    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], { cwd: box.root, stdio: 'pipe' });
     const bin = path.join(prefix, 'bin', 'swamp-store');
     // Only the prefix and Node on PATH, run outside the workspace: nothing of this repository can be found.
-    const env = { PATH: `${path.join(prefix, 'bin')}:${path.dirname(process.execPath)}`, HOME: root, SWAMP_STORE_DIR: path.join(root, 'store') };
-    const version = execFileSync(bin, ['--version'], { cwd: root, env, encoding: 'utf8' }).trim();
+    const env = { PATH: `${path.join(prefix, 'bin')}:${path.dirname(process.execPath)}`, HOME: box.root, SWAMP_STORE_DIR: path.join(box.root, 'store') };
+    const version = execFileSync(bin, ['--version'], { cwd: box.root, env, encoding: 'utf8' }).trim();
     expect(version).toBe((JSON.parse(fs.readFileSync(path.join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version);
-    const { file } = await writeSpec(path.join(root, 'archives'), { name: '@pack/ext', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n' } });
-    const repo = makeRepo(path.join(root, 'repo'));
+    const { file } = await writeSpec(path.join(box.root, 'archives'), { name: '@pack/ext', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n' } });
+    const repo = makeRepo(path.join(box.root, 'repo'));
     const pulled = JSON.parse(execFileSync('swamp-store', ['extension', 'pull', file, '--json'], { cwd: repo, env, encoding: 'utf8' })) as { extensions: Array<{ name: string; store: string }> };
     expect(pulled.extensions).toMatchObject([{ name: '@pack/ext', store: 'extracted' }]);
     expect(fs.readFileSync(path.join(repo, '.swamp/pulled-extensions/@pack/ext/models/a.ts'), 'utf8')).toBe('a\n');

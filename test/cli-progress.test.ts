@@ -3,22 +3,20 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BIN, makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { writeSpec } from './fixtures/worktree-support.js';
 
-let root: string;
+const box = useSandbox('cli-progress-');
 let archive: string;
 const FILES = 400;
 
 beforeAll(async () => {
-  ensureBuilt();
-  root = tempDir('cli-progress-');
   const files: Record<string, string> = {};
   for (let i = 0; i < FILES; i++) files[`models/m${i}.ts`] = `export const x = ${i};\n`;
-  ({ file: archive } = await writeSpec(path.join(root, 'archives'), { name: '@p/many', version: '2026.08.01.1', files }));
+  ({ file: archive } = await writeSpec(path.join(box.root, 'archives'), { name: '@p/many', version: '2026.08.01.1', files }));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -40,8 +38,8 @@ const lines = (screen: string): string[] => screen.split(/\r?\n/).map((l) => (l.
 
 describe.runIf(fs.existsSync('/usr/bin/script'))('progress on a terminal', () => {
   it('shows one line per phase with counts, and the result after them', async () => {
-    const repo = makeRepo(path.join(root, 'tty'));
-    const r = await runOnTty(['extension', 'pull', archive], path.join(root, 'store-tty'), repo);
+    const repo = makeRepo(path.join(box.root, 'tty'));
+    const r = await runOnTty(['extension', 'pull', archive], path.join(box.root, 'store-tty'), repo);
     expect(r.code, r.screen).toBe(0);
     const shown = lines(r.screen);
     expect(shown.find((l) => l.startsWith('Extracting'))).toMatch(new RegExp(`^Extracting @p/many: ${FILES + 1} files$`));
@@ -51,16 +49,16 @@ describe.runIf(fs.existsSync('/usr/bin/script'))('progress on a terminal', () =>
 
   it('shows none with --quiet or --json', async () => {
     for (const flag of ['--quiet', '--json']) {
-      const repo = makeRepo(path.join(root, `tty${flag}`));
-      const r = await runOnTty(['extension', 'pull', archive, flag], path.join(root, `store${flag}`), repo);
+      const repo = makeRepo(path.join(box.root, `tty${flag}`));
+      const r = await runOnTty(['extension', 'pull', archive, flag], path.join(box.root, `store${flag}`), repo);
       expect(r.code, r.screen).toBe(0);
       expect(r.screen).not.toMatch(/Extracting|Linking|Downloading/);
     }
   });
 
   it('shows none into a pipe', async () => {
-    const repo = makeRepo(path.join(root, 'pipe'));
-    const env: Record<string, string | undefined> = { SWAMP_STORE_DIR: path.join(root, 'store-pipe'), CI: undefined };
+    const repo = makeRepo(path.join(box.root, 'pipe'));
+    const env: Record<string, string | undefined> = { SWAMP_STORE_DIR: path.join(box.root, 'store-pipe'), CI: undefined };
     const r = await runCli(['extension', 'pull', archive, '--repo-dir', repo], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');

@@ -3,28 +3,24 @@
 // a clean verify (no loop between verify, install and pull).
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { LOCKFILE_REL, cliEnv, writeSpec } from './fixtures/worktree-support.js';
 
-let root: string;
-let store: string;
+const box = useSandbox('cli-repair-');
 let archive: string;
 let checksum: string;
 
 beforeAll(async () => {
-  ensureBuilt();
-  root = tempDir('cli-repair-');
-  store = path.join(root, 'store');
-  ({ file: archive, checksum } = await writeSpec(path.join(root, 'archives'), { name: '@fix/ext', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n', 'models/b.ts': 'b\n' } }));
+  ({ file: archive, checksum } = await writeSpec(path.join(box.root, 'archives'), { name: '@fix/ext', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n', 'models/b.ts': 'b\n' } }));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const cli = (repo: string, ...args: string[]) => runCli([...args, '--repo-dir', repo], { env: cliEnv(store) });
+const cli = (repo: string, ...args: string[]) => runCli([...args, '--repo-dir', repo], { env: cliEnv(box.store) });
 
 describe('the repair loop', () => {
   it('verify -> install -> install --force ends clean, each remedy naming the next command', async () => {
-    const repo = makeRepo(path.join(root, 'edited'));
+    const repo = makeRepo(path.join(box.root, 'edited'));
     expect((await cli(repo, 'extension', 'pull', archive)).code).toBe(0);
     // An editor that saves by writing a new file (the store's inode is untouched).
     const file = path.join(repo, '.swamp/pulled-extensions/@fix/ext/models/a.ts');
@@ -49,7 +45,7 @@ describe('the repair loop', () => {
   });
 
   it('a missing file: verify names install, and install restores it', async () => {
-    const repo = makeRepo(path.join(root, 'missing'));
+    const repo = makeRepo(path.join(box.root, 'missing'));
     expect((await cli(repo, 'extension', 'pull', archive)).code).toBe(0);
     fs.rmSync(path.join(repo, '.swamp/pulled-extensions/@fix/ext/models/b.ts'));
     const verify = await cli(repo, 'extension', 'verify');
@@ -60,7 +56,7 @@ describe('the repair loop', () => {
   });
 
   it('an upper-case lockfile checksum is accepted offline, and written back in lower case', async () => {
-    const repo = makeRepo(path.join(root, 'upper'));
+    const repo = makeRepo(path.join(box.root, 'upper'));
     expect((await cli(repo, 'extension', 'pull', archive)).code).toBe(0);
     const lockfile = path.join(repo, LOCKFILE_REL);
     fs.writeFileSync(lockfile, fs.readFileSync(lockfile, 'utf8').replace(checksum, checksum.toUpperCase()));

@@ -1,17 +1,12 @@
 // registry serve: a port in use is a usage error with a remedy (not E_INTERNAL),
 // and --log lines carry the status code each request got.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli, tempDir } from './helpers/cli.mjs';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 
-let root: string;
-beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('cli-serve-');
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const box = useSandbox('cli-serve-');
 
 describe('registry serve', () => {
   it('EADDRINUSE: E_USAGE, exit 2, a remedy naming --port', async () => {
@@ -19,7 +14,7 @@ describe('registry serve', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     try {
       const port = String((taken.address() as AddressInfo).port);
-      const r = await runCli(['registry', 'serve', '--dir', root, '--port', port, '--json']);
+      const r = await runCli(['registry', 'serve', '--dir', box.root, '--port', port, '--json']);
       expect(r.code, r.stderr).toBe(2);
       expect(r.errorJson).toMatchObject({ code: 'E_USAGE' });
       expect(r.errorJson?.error).toContain(`Port ${port}`);
@@ -31,7 +26,7 @@ describe('registry serve', () => {
 
   it('--log: one line per request with its status code', async () => {
     let url = '';
-    const r = await runCli(['registry', 'serve', '--dir', root, '--log'], {
+    const r = await runCli(['registry', 'serve', '--dir', box.root, '--log'], {
       timeoutMs: 30_000,
       onSpawn: (child) => {
         child.stdout?.on('data', (d: Buffer) => {

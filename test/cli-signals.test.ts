@@ -8,22 +8,20 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { cliEnv, writeSpec } from './fixtures/worktree-support.js';
 
-let root: string;
+const box = useSandbox('cli-signals-');
 let big: string;
 const FILES = 3000;
 
 beforeAll(async () => {
-  ensureBuilt();
-  root = tempDir('cli-signals-');
   const files: Record<string, string> = {};
   for (let i = 0; i < FILES; i++) files[`models/m${i}.ts`] = `export const x${i} = '${'y'.repeat(500)}';\n`;
-  ({ file: big } = await writeSpec(path.join(root, 'archives'), { name: '@sig/big', version: '2026.08.01.1', files }));
+  ({ file: big } = await writeSpec(path.join(box.root, 'archives'), { name: '@sig/big', version: '2026.08.01.1', files }));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const names = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
 
@@ -60,8 +58,8 @@ describe('interrupted commands', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/big.tar.gz`;
-    const storeDir = path.join(root, 'store-download');
-    const repo = makeRepo(path.join(root, 'repo-download'));
+    const storeDir = path.join(box.root, 'store-download');
+    const repo = makeRepo(path.join(box.root, 'repo-download'));
     try {
       const casTmp = path.join(storeDir, 'v1/cas/tmp');
       const r = await interruptWhen(['extension', 'pull', url, '--repo-dir', repo], storeDir, 'SIGINT', () =>
@@ -81,8 +79,8 @@ describe('interrupted commands', () => {
   });
 
   it('SIGTERM during extraction removes the staging tree and exits 130 (--json: one coded error)', async () => {
-    const storeDir = path.join(root, 'store-extract');
-    const repo = makeRepo(path.join(root, 'repo-extract'));
+    const storeDir = path.join(box.root, 'store-extract');
+    const repo = makeRepo(path.join(box.root, 'repo-extract'));
     const tmp = path.join(storeDir, 'v1/tmp');
     const r = await interruptWhen(['extension', 'pull', big, '--repo-dir', repo, '--json'], storeDir, 'SIGTERM', () => names(tmp).some((n) => n.startsWith('tree-')));
     expect(r.sent).toBe(true);
@@ -98,10 +96,10 @@ describe('interrupted commands', () => {
   });
 
   it('SIGINT while linking into the worktree rolls the transaction back or lets it finish; verify passes', async () => {
-    const storeDir = path.join(root, 'store-link');
-    const warm = await runCli(['extension', 'pull', big, '--repo-dir', makeRepo(path.join(root, 'repo-warm'))], { env: cliEnv(storeDir) });
+    const storeDir = path.join(box.root, 'store-link');
+    const warm = await runCli(['extension', 'pull', big, '--repo-dir', makeRepo(path.join(box.root, 'repo-warm'))], { env: cliEnv(storeDir) });
     expect(warm.code, warm.stderr).toBe(0);
-    const repo = makeRepo(path.join(root, 'repo-link'));
+    const repo = makeRepo(path.join(box.root, 'repo-link'));
     const r = await interruptWhen(['extension', 'pull', big, '--repo-dir', repo], storeDir, 'SIGINT', () => fs.existsSync(path.join(repo, '.swamp/swamp-store/journal.json')));
     expect(r.sent).toBe(true);
     expect(r.code, r.stderr).toBe(130);
@@ -112,8 +110,8 @@ describe('interrupted commands', () => {
   });
 
   it('gc frees and counts exactly what a SIGKILLed extraction left', async () => {
-    const storeDir = path.join(root, 'store-kill');
-    const repo = makeRepo(path.join(root, 'repo-kill'));
+    const storeDir = path.join(box.root, 'store-kill');
+    const repo = makeRepo(path.join(box.root, 'repo-kill'));
     const tmp = path.join(storeDir, 'v1/tmp');
     const r = await interruptWhen(['extension', 'pull', big, '--repo-dir', repo], storeDir, 'SIGKILL', () =>
       names(tmp).some((n) => n.startsWith('tree-') && names(path.join(tmp, n, 'ext', 'models')).length > 100),

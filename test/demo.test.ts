@@ -4,8 +4,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt, tempDir } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 
 const WORKTREES = 4;
 /** @demo/aws-ec2, @demo/git, @demo/slack, @demo/postgres and the pinned dependency @demo/aws-core. */
@@ -40,21 +41,15 @@ function runDemo(args: string[], tmp: string): Promise<DemoRun> {
 }
 
 describe('the README main job (pnpm demo)', () => {
-  let tmp: string;
+  const box = useSandbox('swamp-store-demo-test-');
   let run: DemoRun;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let report: any;
 
   beforeAll(async () => {
-    ensureBuilt();
-    tmp = tempDir('swamp-store-demo-test-');
-    run = await runDemo(['--json', '--worktrees', String(WORKTREES)], tmp);
+    run = await runDemo(['--json', '--worktrees', String(WORKTREES)], box.root);
     report = run.stdout.trim() ? JSON.parse(run.stdout) : undefined;
   }, 120_000);
-
-  afterAll(() => {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
 
   it('exits 0 with one JSON report on stdout and progress on stderr', () => {
     expect(run.code, run.stderr).toBe(0);
@@ -99,6 +94,6 @@ describe('the README main job (pnpm demo)', () => {
   });
 
   it("leaves nothing behind and never touches the caller's store", () => {
-    expect(fs.readdirSync(tmp)).toEqual([]);
+    expect(fs.readdirSync(box.root)).toEqual([]);
   });
 });

@@ -4,9 +4,10 @@
 // at the end, and the last gc must leave exactly what the lockfiles name.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildExtensionArchive } from './helpers/archive-builder.mjs';
-import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 
 const WORKTREES = 4;
 const AGENTS = 8;
@@ -14,8 +15,7 @@ const OPS_PER_AGENT = 25; // 200 operations in all
 const NAMES = ['@gc/alpha', '@gc/beta', '@gc/gamma', '@gc/delta', '@gc/epsilon', '@gc/zeta'];
 const VERSIONS = ['2026.01.01.1', '2026.02.01.1'];
 
-let work: string;
-let storeDir: string;
+const box = useSandbox('swamp-gc-stress-');
 const archives = new Map<string, string>(); // `${name}@${version}` -> archive path
 
 /** Deterministic, so a failure can be replayed. */
@@ -31,29 +31,22 @@ function prng(seed: number): () => number {
 }
 
 beforeAll(() => {
-  ensureBuilt();
-  work = tempDir('swamp-gc-stress-');
-  storeDir = path.join(work, 'store');
   for (const name of NAMES) {
     for (const version of VERSIONS) {
       const files: Record<string, string> = { 'models/main.ts': `export const id = '${name}@${version}';\n` };
       for (let i = 0; i < 20; i++) files[`files/data-${i}.txt`] = `${name} ${version} ${i}\n`.repeat(40);
       files[`skills/${name.slice(4)}-skill/SKILL.md`] = `# ${name}\n`;
-      const file = path.join(work, 'archives', `${name.slice(4)}-${version}.tar.gz`);
+      const file = path.join(box.root, 'archives', `${name.slice(4)}-${version}.tar.gz`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, buildExtensionArchive({ name, version, files }));
       archives.set(`${name}@${version}`, file);
     }
   }
-  for (let w = 0; w < WORKTREES; w++) makeRepo(path.join(work, `wt-${w}`));
+  for (let w = 0; w < WORKTREES; w++) makeRepo(path.join(box.root, `wt-${w}`));
 });
 
-afterAll(() => {
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
-
-const env = () => ({ SWAMP_STORE_DIR: storeDir });
-const cli = (args: string[]) => runCli([...args, '--json'], { cwd: work, env: env() });
+const env = () => ({ SWAMP_STORE_DIR: box.store });
+const cli = (args: string[]) => runCli([...args, '--json'], { cwd: box.root, env: env() });
 
 interface Failure {
   args: string[];
@@ -92,7 +85,7 @@ describe('cache gc under load', () => {
 
     const agent = async (a: number) => {
       const random = prng(1000 + a);
-      const repoDir = path.join(work, `wt-${a % WORKTREES}`);
+      const repoDir = path.join(box.root, `wt-${a % WORKTREES}`);
       // Two agents share each worktree; each owns half of the names, so its
       // own idea of what is installed stays exact while they interleave.
       const mine = a < WORKTREES ? NAMES.slice(0, 3) : NAMES.slice(3);
@@ -136,13 +129,13 @@ describe('cache gc under load', () => {
 
     // Every invariant holds in every worktree.
     for (let w = 0; w < WORKTREES; w++) {
-      const r = await cli(['extension', 'verify', '--repo-dir', path.join(work, `wt-${w}`)]);
+      const r = await cli(['extension', 'verify', '--repo-dir', path.join(box.root, `wt-${w}`)]);
       expect({ worktree: w, code: r.code, problems: r.json?.problems }).toEqual({ worktree: w, code: 0, problems: [] });
     }
 
     // Quiet now: the last gc removes everything the removed extensions left, and nothing else.
     const used = new Set<string>();
-    for (let w = 0; w < WORKTREES; w++) for (const sum of lockfileChecksums(path.join(work, `wt-${w}`))) used.add(sum);
+    for (let w = 0; w < WORKTREES; w++) for (const sum of lockfileChecksums(path.join(box.root, `wt-${w}`))) used.add(sum);
     await new Promise((r) => setTimeout(r, 1100)); // past the clock slack of max-age 0
     const last = await cli(['cache', 'gc', '--max-age', '0', '--yes']);
     expect(last.code, last.stderr).toBe(0);
@@ -152,8 +145,8 @@ describe('cache gc under load', () => {
     const listedArchives = (ls.json.archives as { checksum: string }[]).map((t) => t.checksum).sort();
     expect(listedTrees).toEqual([...used].sort());
     expect(listedArchives).toEqual([...used].sort());
-    expect(fs.readdirSync(path.join(storeDir, 'v1', 'tmp'))).toEqual([]);
-    expect(fs.readdirSync(path.join(storeDir, 'v1', 'temp-roots'))).toEqual([]);
+    expect(fs.readdirSync(path.join(box.store, 'v1', 'tmp'))).toEqual([]);
+    expect(fs.readdirSync(path.join(box.store, 'v1', 'temp-roots'))).toEqual([]);
     expect((ls.json.roots as { alive: boolean }[]).every((r) => r.alive)).toBe(true);
   }, 300_000); // ~60 s on an idle 2-core machine; the margin is for a loaded CI runner
 });

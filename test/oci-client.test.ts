@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient, findCredentials, manifestBytes, parseArchiveManifest, parseChallenge, parseRemoteUrl, tagFor } from '@swamp-store/oci';
-import { tempDir } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { startOciRegistry, type OciRegistry } from './helpers/oci-registry.mjs';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -19,18 +19,16 @@ async function collect(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-let tmp: string;
+const box = useSandbox('swamp-store-oci-client-', { build: false });
 let basic: OciRegistry;
 let bearer: OciRegistry;
 
 beforeAll(async () => {
-  tmp = tempDir('swamp-store-oci-client-');
-  [basic, bearer] = await Promise.all([startOciRegistry(path.join(tmp, 'basic')), startOciRegistry(path.join(tmp, 'bearer'), { auth: 'token' })]);
+  [basic, bearer] = await Promise.all([startOciRegistry(path.join(box.root, 'basic')), startOciRegistry(path.join(box.root, 'bearer'), { auth: 'token' })]);
 });
 
 afterAll(async () => {
   await Promise.all([basic?.close(), bearer?.close()]);
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('layout', () => {
@@ -65,7 +63,7 @@ describe('layout', () => {
   });
 
   it('reads credentials from the environment, else the auths entry of Docker config.json for that host', async () => {
-    const dir = path.join(tmp, 'docker');
+    const dir = path.join(box.root, 'docker');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
       path.join(dir, 'config.json'),

@@ -7,12 +7,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistryServer, type RegistryServer } from '@swamp-store/registry/server';
 import { buildExtensionArchive, writeArchive } from './helpers/archive-builder.mjs';
-import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { generateExtension } from './helpers/sample-corpus.mjs';
 
 const LOCKFILE = 'extensions/models/upstream_extensions.json';
 
-let tmp: string;
+const box = useSandbox('swamp-store-order-');
 let registryDir: string;
 let registry: RegistryServer;
 let counter = 0;
@@ -24,9 +25,7 @@ async function publish(name: string, version: string, opts: { channel?: 'beta' |
 }
 
 beforeAll(async () => {
-  ensureBuilt();
-  tmp = tempDir('swamp-store-order-');
-  registryDir = path.join(tmp, 'registry');
+  registryDir = path.join(box.root, 'registry');
   // Sizes differ on purpose, so that the pulls finish in different orders.
   await publish('@o/big', '2026.08.01.1', { files: 60, dependencies: ['@o/lib', '@o/util'] });
   await publish('@o/lib', '2026.08.01.1', { files: 3, dependencies: ['@o/base'] });
@@ -50,12 +49,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await registry?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 function fresh(store?: string): { repo: string; store: string } {
   const n = ++counter;
-  return { repo: makeRepo(path.join(tmp, `repo-${n}`)), store: store ?? path.join(tmp, `store-${n}`) };
+  return { repo: makeRepo(path.join(box.root, `repo-${n}`)), store: store ?? path.join(box.root, `store-${n}`) };
 }
 
 function cli(args: string[], ctx: { repo: string; store: string }): Promise<CliResult> {
@@ -70,7 +68,7 @@ const withoutPulledAt = (text: string) => text.replace(/"pulledAt": "[^"]*"/g, '
 
 describe('lockfile order', () => {
   it('is the order the names were given, each dependency right after the extension that needs it, byte-identical across concurrent worktrees', async () => {
-    const store = path.join(tmp, 'shared-store');
+    const store = path.join(box.root, 'shared-store');
     const ctxs = Array.from({ length: 5 }, () => fresh(store));
     const names = ['@o/small', '@o/big', '@o/mid'];
     // Five worktrees at once, one shared store: extractions, waits and hits interleave differently in each.

@@ -10,12 +10,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistryServer, type RegistryServer } from '@swamp-store/registry/server';
 import { buildExtensionArchive, writeArchive } from './helpers/archive-builder.mjs';
-import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { generateExtension } from './helpers/sample-corpus.mjs';
 
 const LOCKFILE = 'extensions/models/upstream_extensions.json';
 
-let tmp: string;
+const box = useSandbox('swamp-store-registry-cli-');
 let registryDir: string;
 let registry: RegistryServer;
 let counter = 0;
@@ -33,9 +34,7 @@ async function publish(name: string, version: string, opts: { channel?: 'beta' |
 }
 
 beforeAll(async () => {
-  ensureBuilt();
-  tmp = tempDir('swamp-store-registry-cli-');
-  registryDir = path.join(tmp, 'registry');
+  registryDir = path.join(box.root, 'registry');
   await publish('@t/alpha', '2026.08.01.1');
   await publish('@t/alpha', '2026.08.10.1');
   await publish('@t/alpha', '2026.08.20.1', { channel: 'beta' });
@@ -52,13 +51,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(fakes.map((f) => f.close()));
   await registry?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** A fresh repository and store; `store` may be shared by passing one in. */
 function fresh(store?: string): { repo: string; store: string } {
   const n = ++counter;
-  return { repo: makeRepo(path.join(tmp, `repo-${n}`)), store: store ?? path.join(tmp, `store-${n}`) };
+  return { repo: makeRepo(path.join(box.root, `repo-${n}`)), store: store ?? path.join(box.root, `store-${n}`) };
 }
 
 function pull(refs: string[], ctx: { repo: string; store: string }, opts: { url?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<CliResult> {
@@ -426,7 +424,7 @@ describe('8 processes pulling one name@version into 8 worktrees at once', () => 
         });
       },
     });
-    const store = path.join(tmp, `store-shared-${++counter}`);
+    const store = path.join(box.root, `store-shared-${++counter}`);
     const ctxs = Array.from({ length: N }, () => fresh(store));
     const results = await Promise.all(ctxs.map((ctx) => pull([`${NAME}@${VERSION}`], ctx, { url: reg.url })));
     clearTimeout(held);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistryServer, type RegistryServer } from '@swamp-store/registry/server';
 import { buildExtensionArchive, writeArchive } from './helpers/archive-builder.mjs';
-import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { startOciRegistry, type OciRegistry } from './helpers/oci-registry.mjs';
 import { generateExtension } from './helpers/sample-corpus.mjs';
 
@@ -18,7 +19,7 @@ const VERSION = '2026.01.01.1';
 const NAMES = Array.from({ length: 20 }, (_, i) => `@fleet/n${String(i).padStart(2, '0')}`);
 const sums = new Map<string, string>();
 
-let tmp: string;
+const box = useSandbox('swamp-store-remote-');
 let swamp: RegistryServer;
 let shared: OciRegistry;
 let fleetRemote: OciRegistry;
@@ -26,9 +27,7 @@ let tokenRemote: OciRegistry;
 let counter = 0;
 
 beforeAll(async () => {
-  ensureBuilt();
-  tmp = tempDir('swamp-store-remote-');
-  const dir = path.join(tmp, 'swamp');
+  const dir = path.join(box.root, 'swamp');
   for (const name of NAMES) {
     const bytes = buildExtensionArchive(generateExtension({ name, version: VERSION, files: 4, bytes: 6_000, seed: sums.size + 1 }));
     await writeArchive(dir, `${name.slice(1).replace('/', '-')}-${VERSION}.tar.gz`, bytes);
@@ -36,15 +35,14 @@ beforeAll(async () => {
   }
   [swamp, shared, fleetRemote, tokenRemote] = await Promise.all([
     startRegistryServer({ dir }),
-    startOciRegistry(path.join(tmp, 'oci-shared')),
-    startOciRegistry(path.join(tmp, 'oci-fleet')),
-    startOciRegistry(path.join(tmp, 'oci-token'), { auth: 'token' }),
+    startOciRegistry(path.join(box.root, 'oci-shared')),
+    startOciRegistry(path.join(box.root, 'oci-fleet')),
+    startOciRegistry(path.join(box.root, 'oci-token'), { auth: 'token' }),
   ]);
 });
 
 afterAll(async () => {
   await Promise.all([swamp?.close(), shared?.close(), fleetRemote?.close(), tokenRemote?.close()]);
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 interface Machine {
@@ -52,7 +50,7 @@ interface Machine {
 }
 
 function machine(): Machine {
-  return { store: path.join(tmp, `machine-${++counter}`) };
+  return { store: path.join(box.root, `machine-${++counter}`) };
 }
 
 function remoteEnv(reg: OciRegistry, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -61,7 +59,7 @@ function remoteEnv(reg: OciRegistry, extra: Record<string, string | undefined> =
 
 /** One `extension pull` in a fresh repository of `m`. */
 function pull(m: Machine, refs: string[], env: Record<string, string | undefined>, args: string[] = []): Promise<CliResult & { repo: string }> {
-  const repo = makeRepo(path.join(tmp, `repo-${++counter}`));
+  const repo = makeRepo(path.join(box.root, `repo-${++counter}`));
   return cli(m, ['extension', 'pull', ...refs, '--repo-dir', repo, '--json', ...args], env).then((r) => ({ ...r, repo }));
 }
 
@@ -76,7 +74,7 @@ function cli(m: Machine, args: string[], env: Record<string, string | undefined>
       SWAMP_STORE_REMOTE_USERNAME: undefined,
       SWAMP_STORE_REMOTE_PASSWORD: undefined,
       SWAMP_STORE_REMOTE_PUSH: undefined,
-      DOCKER_CONFIG: path.join(tmp, 'no-docker-config'),
+      DOCKER_CONFIG: path.join(box.root, 'no-docker-config'),
       ...env,
     },
   });
@@ -119,7 +117,7 @@ describe('three machines sharing one remote', () => {
     const m = machine();
     const seeded = await pull(machine(), pinned(names), remoteEnv(shared));
     expect(seeded.code, seeded.stderr).toBe(0);
-    const repo = makeRepo(path.join(tmp, `repo-${++counter}`));
+    const repo = makeRepo(path.join(box.root, `repo-${++counter}`));
     fs.mkdirSync(path.join(repo, 'extensions/models'), { recursive: true });
     fs.copyFileSync(path.join(seeded.repo, 'extensions/models/upstream_extensions.json'), path.join(repo, 'extensions/models/upstream_extensions.json'));
     const before = swampRequests();
@@ -183,7 +181,7 @@ describe('a remote that fails is one warning, never a failed pull', () => {
   });
 
   it("without SWAMP_STORE_REMOTE_USERNAME, the credentials come from the auths entry of Docker's config.json in DOCKER_CONFIG", async () => {
-    const dockerConfig = path.join(tmp, 'docker-config');
+    const dockerConfig = path.join(box.root, 'docker-config');
     const host = new URL(shared.url.replace(/^oci\+http/, 'http')).host;
     fs.mkdirSync(dockerConfig, { recursive: true });
     fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${shared.username}:${shared.password}`).toString('base64') } } }));

@@ -4,27 +4,23 @@
 // exactly as they were.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { LOCKFILE_REL, checkWorktree, cliEnv, readLockfileJson, walkFiles, writeSpec } from './fixtures/worktree-support.js';
 
 const LONG = 180_000;
-let root: string;
-let store: string;
+const box = useSandbox('wt-bad-');
 let archive: string;
 let archiveSum: string;
 const spec: ExtensionSpec = { name: '@bad/ext', version: '2026.08.01.1', files: { 'models/a.ts': 'a\n', 'models/b.ts': 'b\n', 'bundles/x.js': 'x\n' } };
 
 beforeAll(async () => {
-  ensureBuilt();
-  root = tempDir('wt-bad-');
-  store = path.join(root, 'store');
-  ({ file: archive, checksum: archiveSum } = await writeSpec(path.join(root, 'archives'), spec));
+  ({ file: archive, checksum: archiveSum } = await writeSpec(path.join(box.root, 'archives'), spec));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const cli = (repo: string, ...args: string[]) => runCli([...args, '--repo-dir', repo, '--json'], { env: cliEnv(store) });
+const cli = (repo: string, ...args: string[]) => runCli([...args, '--repo-dir', repo, '--json'], { env: cliEnv(box.store) });
 
 /** The contract for an error under --json: nothing on stdout, exactly one JSON object on stderr with `error` and `code`. */
 function expectJsonError(r: CliResult, code: string, exit = 1): void {
@@ -50,7 +46,7 @@ function snapshot(dir: string): Map<string, string> {
 }
 
 async function installedRepo(name: string): Promise<string> {
-  const repo = makeRepo(path.join(root, name));
+  const repo = makeRepo(path.join(box.root, name));
   const r = await cli(repo, 'extension', 'pull', archive);
   expect(r.code, r.stderr).toBe(0);
   return repo;
@@ -71,7 +67,7 @@ describe('hostile and broken input', () => {
     }
     expect(snapshot(repo)).toEqual(before);
     // Without --json: a human sentence with the remedy, still exit 1.
-    const human = await runCli(['extension', 'list', '--repo-dir', repo], { env: cliEnv(store) });
+    const human = await runCli(['extension', 'list', '--repo-dir', repo], { env: cliEnv(box.store) });
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(/^Error: Lockfile .*'git checkout -- /);
   }, LONG);
@@ -89,7 +85,7 @@ describe('hostile and broken input', () => {
 
   it('a lockfile path that escapes the repository is refused by every command and nothing is deleted', async () => {
     const repo = await installedRepo('escape');
-    const outside = path.join(root, 'canary-outside.txt');
+    const outside = path.join(box.root, 'canary-outside.txt');
     const inside = path.join(repo, 'canary-inside.txt');
     fs.writeFileSync(outside, 'outside\n');
     fs.writeFileSync(inside, 'inside\n');
@@ -120,7 +116,7 @@ describe('hostile and broken input', () => {
 
   it('a lockfile path through a symlinked folder that leaves the repository: refused, canary kept, worktree not wedged', async () => {
     const repo = await installedRepo('symlink-escape');
-    const outsideDir = path.join(root, 'outside-dir');
+    const outsideDir = path.join(box.root, 'outside-dir');
     fs.mkdirSync(outsideDir, { recursive: true });
     fs.writeFileSync(path.join(outsideDir, 'x.ts'), 'canary\n');
     // Lexically inside the extension's own folder, so only the real-path check can catch it.
@@ -150,7 +146,7 @@ describe('hostile and broken input', () => {
   }, LONG);
 
   it('usage errors exit 2 with a JSON E_USAGE error under --json', async () => {
-    const repo = makeRepo(path.join(root, 'usage'));
+    const repo = makeRepo(path.join(box.root, 'usage'));
     expectJsonError(await cli(repo, 'extension', 'pull'), 'E_USAGE', 2);
     expectJsonError(await cli(repo, 'extension', 'rm', '-y'), 'E_USAGE', 2);
     expectJsonError(await cli(repo, 'extension', 'pull', archive, '--link-mode', 'sideways'), 'E_USAGE', 2);

@@ -3,33 +3,24 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { describe, expect, it } from 'vitest';
+import { ROOT, makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { LOCKFILE_REL, checkWorktree, cliEnv, expectedInstall, readLockfileJson, storeFile, writeSpec } from './fixtures/worktree-support.js';
 
 const LONG = 180_000;
 const TOOLS = ['.claude/skills', '.cursor/skills'];
-let root: string;
-let store: string;
-let archiveDir: string;
+const box = useSandbox('wt-cli-');
 const specsBySum = new Map<string, ExtensionSpec>();
 
-beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('wt-cli-');
-  store = path.join(root, 'store');
-  archiveDir = path.join(root, 'archives');
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
 async function archive(spec: ExtensionSpec): Promise<{ file: string; checksum: string }> {
-  const w = await writeSpec(archiveDir, spec);
+  const w = await writeSpec(box.archives, spec);
   specsBySum.set(w.checksum, spec);
   return w;
 }
 
-const cli = (repo: string, ...args: string[]) => runCli([...args, '--repo-dir', repo, '--json'], { env: cliEnv(store) });
+const cli = (repo: string, ...args: string[]) => runCli([...args, '--repo-dir', repo, '--json'], { env: cliEnv(box.store) });
 
 async function ok(repo: string, ...args: string[]) {
   const r = await cli(repo, ...args);
@@ -70,7 +61,7 @@ const other: ExtensionSpec = { name: '@cli/other', version: '2026.09.02.1', file
 
 describe('extension install', () => {
   it('restores every entry from the store with no network (downloaded: false)', async () => {
-    const repo = makeRepo(path.join(root, 'restore'), { tools: ['claude', 'cursor'] });
+    const repo = makeRepo(path.join(box.root, 'restore'), { tools: ['claude', 'cursor'] });
     const a = await archive(v1);
     const b = await archive(other);
     await ok(repo, 'extension', 'pull', a.file, b.file);
@@ -78,7 +69,7 @@ describe('extension install', () => {
     // A fresh clone: the committed lockfile and nothing else.
     for (const d of ['.swamp', '.claude', '.cursor']) fs.rmSync(path.join(repo, d), { recursive: true, force: true });
     // No --offline, and a registry that cannot answer: only the store can have supplied the bytes.
-    const r = await runCli(['extension', 'install', '--repo-dir', repo, '--json'], { env: cliEnv(store, { SWAMP_CLUB_URL: 'http://127.0.0.1:9' }) });
+    const r = await runCli(['extension', 'install', '--repo-dir', repo, '--json'], { env: cliEnv(box.store, { SWAMP_CLUB_URL: 'http://127.0.0.1:9' }) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.extensions.map((e: { name: string }) => e.name).sort()).toEqual(['@cli/other', '@cli/tool']);
     for (const e of r.json.extensions) {
@@ -92,7 +83,7 @@ describe('extension install', () => {
   }, LONG);
 
   it('restores offline when a hand-edited lockfile holds the checksum in upper case', async () => {
-    const repo = makeRepo(path.join(root, 'upper'));
+    const repo = makeRepo(path.join(box.root, 'upper'));
     const a = await archive(other);
     await ok(repo, 'extension', 'pull', a.file);
     const lockfile = path.join(repo, LOCKFILE_REL);
@@ -106,7 +97,7 @@ describe('extension install', () => {
   }, LONG);
 
   it('removes the files of versions the lockfile no longer lists (git checkout of an older lockfile)', async () => {
-    const repo = makeRepo(path.join(root, 'checkout'));
+    const repo = makeRepo(path.join(box.root, 'checkout'));
     const a = await archive(v1);
     const b = await archive(v2);
     await ok(repo, 'extension', 'pull', a.file);
@@ -136,7 +127,7 @@ describe('extension install', () => {
 
 describe('lock timeout', () => {
   it('SWAMP_STORE_LOCK_TIMEOUT_MS bounds the wait for a held worktree lock: exit 75, E_LOCK_TIMEOUT, nothing installed', async () => {
-    const repo = makeRepo(path.join(root, 'lock-timeout'));
+    const repo = makeRepo(path.join(box.root, 'lock-timeout'));
     const a = await archive(other);
     const lockPath = path.join(repo, `${LOCKFILE_REL}.lock`);
     fs.mkdirSync(path.dirname(lockPath), { recursive: true });
@@ -144,7 +135,7 @@ describe('lock timeout', () => {
     try {
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve())); // {"event":"held"}
       const started = Date.now();
-      const r = await runCli(['extension', 'pull', a.file, '--repo-dir', repo, '--json'], { env: cliEnv(store, { SWAMP_STORE_LOCK_TIMEOUT_MS: '300' }) });
+      const r = await runCli(['extension', 'pull', a.file, '--repo-dir', repo, '--json'], { env: cliEnv(box.store, { SWAMP_STORE_LOCK_TIMEOUT_MS: '300' }) });
       expect(r.code, r.stderr).toBe(75);
       expect(r.errorJson?.code).toBe('E_LOCK_TIMEOUT');
       expect(Date.now() - started).toBeLessThan(30_000); // not the 60 s default
@@ -158,7 +149,7 @@ describe('lock timeout', () => {
 
 describe('extension rm', () => {
   it('after a git checkout of an older lockfile, removes the files really on disk', async () => {
-    const repo = makeRepo(path.join(root, 'rm-after-checkout'));
+    const repo = makeRepo(path.join(box.root, 'rm-after-checkout'));
     const a = await archive(v1);
     const b = await archive(v2);
     await ok(repo, 'extension', 'pull', a.file);
@@ -175,7 +166,7 @@ describe('extension rm', () => {
   const child: ExtensionSpec = { name: '@nest/a/b', version: '2026.09.03.1', files: { 'models/c.ts': 'child\n', 'models/shared-dir/c2.ts': 'c2\n', 'bundles/c.js': 'cb\n' } };
 
   it('nested extensions: removing either leaves the other whole', async () => {
-    const repo = makeRepo(path.join(root, 'nested'));
+    const repo = makeRepo(path.join(box.root, 'nested'));
     const p = await archive(parent);
     const c = await archive(child);
     await ok(repo, 'extension', 'pull', p.file, c.file);
@@ -195,7 +186,7 @@ describe('extension rm', () => {
   }, LONG);
 
   it("never deletes a file the user put in the extension's folder", async () => {
-    const repo = makeRepo(path.join(root, 'user-file'));
+    const repo = makeRepo(path.join(box.root, 'user-file'));
     const p = await archive(parent);
     await ok(repo, 'extension', 'pull', p.file);
     const mine = path.join(repo, '.swamp/pulled-extensions/@nest/a/models/mine.ts');
@@ -216,7 +207,7 @@ describe('extension pull', () => {
     const keep = '.swamp/pulled-extensions/@cli/tool/models/keep.ts';
 
     // An editor that writes a new file (new inode).
-    const repo = makeRepo(path.join(root, 'force'));
+    const repo = makeRepo(path.join(box.root, 'force'));
     await ok(repo, 'extension', 'pull', a.file);
     fs.rmSync(path.join(repo, flow));
     fs.writeFileSync(path.join(repo, flow), 'name: my edit\n');
@@ -236,8 +227,8 @@ describe('extension pull', () => {
     // moves the inode out of the store and the worktree keeps it. (When several worktrees share the
     // written inode, the writer cannot be known and every one of them gets the pristine file back:
     // test/written-through.test.ts.)
-    const store2 = path.join(root, 'store-in-place');
-    const repo2 = makeRepo(path.join(root, 'force-in-place'));
+    const store2 = path.join(box.root, 'store-in-place');
+    const repo2 = makeRepo(path.join(box.root, 'force-in-place'));
     const cli2 = (...args: string[]) => runCli([...args, '--repo-dir', repo2, '--json'], { env: cliEnv(store2) });
     expect((await cli2('extension', 'pull', a.file)).code).toBe(0);
     fs.appendFileSync(path.join(repo2, flow), '# my in-place edit\n');
@@ -252,7 +243,7 @@ describe('extension pull', () => {
   }, LONG);
 
   it('keeps pulledAt on a same-version re-pull, renews it for a new version', async () => {
-    const repo = makeRepo(path.join(root, 'pulled-at'));
+    const repo = makeRepo(path.join(box.root, 'pulled-at'));
     const a = await archive(v1);
     const b = await archive(v2);
     await ok(repo, 'extension', 'pull', a.file);
@@ -276,11 +267,11 @@ describe('extension pull', () => {
     const a = await archive(v1);
     const want = expectedInstall(v1, TOOLS);
     const inodes = async (mode: string) => {
-      const repo = makeRepo(path.join(root, `mode-${mode}`), { tools: ['claude', 'cursor'] });
+      const repo = makeRepo(path.join(box.root, `mode-${mode}`), { tools: ['claude', 'cursor'] });
       const r = await ok(repo, 'extension', 'pull', a.file, '--link-mode', mode);
       await expectVerified(repo, { skillsDirs: TOOLS });
       const same = new Map<string, boolean>();
-      for (const [rel, treePath] of want.treePath) same.set(rel, fs.statSync(path.join(repo, rel)).ino === fs.statSync(storeFile(store, a.checksum, treePath)).ino);
+      for (const [rel, treePath] of want.treePath) same.set(rel, fs.statSync(path.join(repo, rel)).ino === fs.statSync(storeFile(box.store, a.checksum, treePath)).ino);
       return { r, same, repo };
     };
 
@@ -315,7 +306,7 @@ describe('extension pull', () => {
 
 describe('extension verify', () => {
   it('reports missing, modified, untracked and not-in-store, and exits 1', async () => {
-    const repo = makeRepo(path.join(root, 'verify'));
+    const repo = makeRepo(path.join(box.root, 'verify'));
     const a = await archive(v1);
     const b = await archive(other);
     await ok(repo, 'extension', 'pull', a.file, b.file);
@@ -326,7 +317,7 @@ describe('extension verify', () => {
     fs.writeFileSync(path.join(repo, base, 'workflows/flow.yaml'), 'name: edited\n');
     fs.writeFileSync(path.join(repo, base, 'models/stray.ts'), 'stray\n');
     // The other extension's tree leaves the store (a damaged or hand-cleaned store).
-    fs.rmSync(path.join(store, 'v1', 'trees', b.checksum), { recursive: true, force: true });
+    fs.rmSync(path.join(box.store, 'v1', 'trees', b.checksum), { recursive: true, force: true });
     const r = await cli(repo, 'extension', 'verify');
     expect(r.code).toBe(1);
     expect(r.json.ok).toBe(false);
@@ -339,7 +330,7 @@ describe('extension verify', () => {
         `untracked ${base}/models/stray.ts null`,
       ].sort(),
     );
-    const human = await runCli(['extension', 'verify', '--repo-dir', repo], { env: cliEnv(store) });
+    const human = await runCli(['extension', 'verify', '--repo-dir', repo], { env: cliEnv(box.store) });
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/missing\s+\.swamp\/pulled-extensions\/@cli\/tool\/models\/keep\.ts/);
   }, LONG);

@@ -9,8 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir, type CliResult } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, runCli, type CliResult } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { prng } from './helpers/sample-corpus.mjs';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { JOURNAL_REL, checkWorktree, cliEnv, readLockfileJson, writeSpec } from './fixtures/worktree-support.js';
@@ -21,10 +22,8 @@ const BIG = '@crash/big';
 /** Lives inside BIG's folder: every rm and upgrade of one must leave the other whole. */
 const NESTED = '@crash/big/nested';
 
-let root: string;
-let store: string;
+const box = useSandbox('wt-crash-');
 let repo: string;
-let archiveDir: string;
 const specsBySum = new Map<string, ExtensionSpec>();
 /** name -> version number -> archive path. */
 const archives = new Map<string, Map<number, string>>([
@@ -62,7 +61,7 @@ async function archiveFor(name: string, v: number): Promise<string> {
   const have = known.get(v);
   if (have) return have;
   const spec = name === BIG ? bigSpec(v) : nestedSpec(v);
-  const { file, checksum } = await writeSpec(archiveDir, spec);
+  const { file, checksum } = await writeSpec(box.archives, spec);
   specsBySum.set(checksum, spec);
   known.set(v, file);
   return file;
@@ -78,19 +77,14 @@ interface Outcome {
   next: Next;
 }
 
-const env = () => cliEnv(store, { SWAMP_STORE_LOCK_TIMEOUT_MS: '120000' });
+const env = () => cliEnv(box.store, { SWAMP_STORE_LOCK_TIMEOUT_MS: '120000' });
 const cli = (args: string[], onSpawn?: (c: ChildProcess) => void) => runCli([...args, '--repo-dir', repo, '--json'], { env: env(), onSpawn });
 
 beforeAll(async () => {
-  ensureBuilt();
-  root = tempDir('wt-crash-');
-  store = path.join(root, 'store');
-  archiveDir = path.join(root, 'archives');
-  repo = makeRepo(path.join(root, 'repo'));
+  repo = makeRepo(path.join(box.root, 'repo'));
   for (let v = 1; v <= 3; v++) await archiveFor(BIG, v);
   for (let v = 1; v <= 2; v++) await archiveFor(NESTED, v);
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('crash consistency of the worktree transaction', () => {
   it(`survives ${TRIALS} SIGKILLs of pull, install and rm (seed ${SEED})`, async () => {

@@ -5,13 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { checkWorktree, cliEnv, expectedInstall, storeFile, writeSpec } from './fixtures/worktree-support.js';
 
 const LONG = 180_000;
-let root: string;
+const box = useSandbox('wt-xfs-');
 const specsBySum = new Map<string, ExtensionSpec>();
 
 const specA: ExtensionSpec = {
@@ -22,26 +23,20 @@ const specA: ExtensionSpec = {
 };
 const specB: ExtensionSpec = { name: '@xfs/beta', version: '2026.07.01.1', files: { 'models/x.ts': 'x\n', 'workflows/w.yaml': 'name: w\n' } };
 
-beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('wt-xfs-');
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
 describe('store on another filesystem', () => {
   const shm = '/dev/shm';
 
   it('falls back to copies, says so once, counts them, and verifies', async (ctx) => {
-    if (!fs.existsSync(shm) || fs.statSync(shm).dev === fs.statSync(root).dev) {
+    if (!fs.existsSync(shm) || fs.statSync(shm).dev === fs.statSync(box.root).dev) {
       console.log('[crossfs] skipped: /dev/shm is missing or on the same filesystem as the temp dir');
       ctx.skip();
     }
     const store = fs.mkdtempSync(path.join(shm, 'wt-xfs-store-'));
     try {
-      expect(fs.statSync(store).dev).not.toBe(fs.statSync(root).dev);
-      const repo = makeRepo(path.join(root, 'crossfs'));
-      const a = await writeSpec(path.join(root, 'archives'), specA);
-      const b = await writeSpec(path.join(root, 'archives'), specB);
+      expect(fs.statSync(store).dev).not.toBe(fs.statSync(box.root).dev);
+      const repo = makeRepo(path.join(box.root, 'crossfs'));
+      const a = await writeSpec(path.join(box.root, 'archives'), specA);
+      const b = await writeSpec(path.join(box.root, 'archives'), specB);
       specsBySum.set(a.checksum, specA).set(b.checksum, specB);
 
       const res = await runCli(['extension', 'pull', a.file, b.file, '--repo-dir', repo, '--json'], { env: cliEnv(store) });
@@ -66,7 +61,7 @@ describe('store on another filesystem', () => {
       expect(v.json).toEqual({ ok: true, problems: [] });
 
       // --link-mode hardlink promises links: across filesystems that is a clear refusal, and nothing changes.
-      const strict = makeRepo(path.join(root, 'crossfs-strict'));
+      const strict = makeRepo(path.join(box.root, 'crossfs-strict'));
       const h = await runCli(['extension', 'pull', a.file, '--link-mode', 'hardlink', '--repo-dir', strict, '--json'], { env: cliEnv(store) });
       expect(h.code).toBe(1);
       expect(h.errorJson).toMatchObject({ code: 'E_LINK' });
@@ -84,10 +79,10 @@ describe('tamper', () => {
   const victim = '.swamp/pulled-extensions/@xfs/tamper/models/victim.ts';
 
   it('a write through a hardlink in worktree A: B gets pristine bytes and says so, A verifies as modified', async () => {
-    const store = path.join(root, 'store');
-    const A = makeRepo(path.join(root, 'tamper-a'));
-    const B = makeRepo(path.join(root, 'tamper-b'));
-    const { file, checksum } = await writeSpec(path.join(root, 'archives'), spec);
+    const store = path.join(box.root, 'store');
+    const A = makeRepo(path.join(box.root, 'tamper-a'));
+    const B = makeRepo(path.join(box.root, 'tamper-b'));
+    const { file, checksum } = await writeSpec(path.join(box.root, 'archives'), spec);
     specsBySum.set(checksum, spec);
     const env = cliEnv(store);
 
@@ -127,11 +122,11 @@ describe('tamper', () => {
   }, LONG);
 
   it('a plain user cannot write the read-only store file (only root can)', async (ctx) => {
-    const dir = fs.mkdtempSync(path.join(root, 'perm-'));
+    const dir = fs.mkdtempSync(path.join(box.root, 'perm-'));
     // Every folder on the way must be reachable by the plain user, so a failure can only be the file's own mode.
     for (let d = dir; ; d = path.dirname(d)) {
       fs.chmodSync(d, (fs.statSync(d).mode & 0o7777) | 0o055);
-      if (d === root) break;
+      if (d === box.root) break;
     }
     const store = path.join(dir, 'store');
     const repo = makeRepo(path.join(dir, 'repo'));

@@ -4,8 +4,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt, runCli, tempDir } from './helpers/cli.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import { generateExtension, nextVersion } from './helpers/sample-corpus.mjs';
 import { checkWorktree, cliEnv, expectedInstall, storeFile, writeSpec } from './fixtures/worktree-support.js';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
@@ -24,18 +25,14 @@ const GIT_ENV = {
 /** The line the CLI prints after a second of waiting for a lock. */
 const WORKTREE_LOCK_WAIT = /Waiting for lock \S*upstream_extensions\.json\.lock/;
 
-let root: string;
-let store: string;
+const box = useSandbox('wt-git-');
 let worktrees: string[];
 const specsBySum = new Map<string, ExtensionSpec>();
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, stdio: 'pipe' }).toString();
 
 beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('wt-git-');
-  store = path.join(root, 'store');
-  const main = path.join(root, 'main');
+  const main = path.join(box.root, 'main');
   fs.mkdirSync(main);
   git(main, 'init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(main, '.swamp.yaml'), 'tools: [claude, cursor]\n');
@@ -44,21 +41,20 @@ beforeAll(() => {
   git(main, 'commit', '-q', '-m', 'swamp repo');
   worktrees = [];
   for (let i = 0; i < WORKTREES; i++) {
-    const wt = path.join(root, `agent-${i}`);
+    const wt = path.join(box.root, `agent-${i}`);
     git(main, 'worktree', 'add', '-q', '-b', `agent-${i}`, wt);
     expect(fs.statSync(path.join(wt, '.git')).isFile(), 'a linked worktree has a .git FILE').toBe(true);
     worktrees.push(fs.realpathSync(wt));
   }
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('many git worktrees, one store', () => {
   it('8 worktrees pull the same archive at once: one extraction, shared inodes, no cross-worktree lock wait', async () => {
     const spec = generateExtension({ name: '@wt/shared', version: '2026.04.01.1', files: 40, bytes: 200_000, withBundles: true, withSkills: true });
-    const { file, checksum } = await writeSpec(path.join(root, 'archives'), spec);
+    const { file, checksum } = await writeSpec(path.join(box.root, 'archives'), spec);
     specsBySum.set(checksum, spec);
     // No --repo-dir: each process finds its repository from its working directory, through the worktree's .git file.
-    const results = await Promise.all(worktrees.map((wt) => runCli(['extension', 'pull', file, '--json'], { cwd: wt, env: cliEnv(store) })));
+    const results = await Promise.all(worktrees.map((wt) => runCli(['extension', 'pull', file, '--json'], { cwd: wt, env: cliEnv(box.store) })));
     console.log(`[git-worktrees] per-process wall ms: ${results.map((r) => r.ms).join(' ')}`);
 
     const statuses = results.map((r, i) => {
@@ -78,7 +74,7 @@ describe('many git worktrees, one store', () => {
       expect(checkWorktree(wt, specsBySum, { skillsDirs: ['.claude/skills', '.cursor/skills'] }), wt).toEqual([]);
       for (const [rel, treePath] of want.treePath) {
         const here = fs.statSync(path.join(wt, rel));
-        const there = fs.statSync(storeFile(store, checksum, treePath));
+        const there = fs.statSync(storeFile(box.store, checksum, treePath));
         if (want.bundles.has(rel)) {
           expect(here.ino, `${rel} is a bundle: Swamp rewrites it in place, so it must be a private copy`).not.toBe(there.ino);
         } else {
@@ -94,11 +90,11 @@ describe('many git worktrees, one store', () => {
     expect(fs.statSync(path.join(worktrees[0] as string, firstLinked as string)).nlink).toBeGreaterThanOrEqual(WORKTREES + 1);
 
     for (const wt of worktrees) {
-      const v = await runCli(['extension', 'verify', '--json'], { cwd: wt, env: cliEnv(store) });
+      const v = await runCli(['extension', 'verify', '--json'], { cwd: wt, env: cliEnv(box.store) });
       expect(v.json, wt).toEqual({ ok: true, problems: [] });
     }
     // Each worktree registered itself as a gc root, so gc keeps what it links.
-    const ls = await runCli(['cache', 'ls', '--json'], { env: cliEnv(store) });
+    const ls = await runCli(['cache', 'ls', '--json'], { env: cliEnv(box.store) });
     expect(ls.code, ls.stderr).toBe(0);
     const roots = new Set((ls.json.roots as { repoDir: string; alive: boolean }[]).filter((r) => r.alive).map((r) => r.repoDir));
     for (const wt of worktrees) expect(roots.has(wt), wt).toBe(true);
@@ -106,7 +102,7 @@ describe('many git worktrees, one store', () => {
 
   it("a worktree whose lock is held does not slow the other worktrees; only its own pull waits", async () => {
     const spec = nextVersion(generateExtension({ name: '@wt/shared', version: '2026.04.01.1', files: 40, bytes: 200_000, withBundles: true, withSkills: true }));
-    const { file, checksum } = await writeSpec(path.join(root, 'archives'), spec);
+    const { file, checksum } = await writeSpec(path.join(box.root, 'archives'), spec);
     specsBySum.set(checksum, spec);
     const [blocked, ...others] = worktrees as [string, ...string[]];
     const lockPath = path.join(blocked, 'extensions/models/upstream_extensions.json.lock');
@@ -116,7 +112,7 @@ describe('many git worktrees, one store', () => {
         holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
         holder.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
       });
-      const env = cliEnv(store, { SWAMP_STORE_LOCK_TIMEOUT_MS: String(LONG) });
+      const env = cliEnv(box.store, { SWAMP_STORE_LOCK_TIMEOUT_MS: String(LONG) });
       let blockedDone = false;
       const blockedRun = runCli(['extension', 'pull', file, '--json'], { cwd: blocked, env }).then((r) => {
         blockedDone = true;
@@ -149,7 +145,7 @@ describe('many git worktrees, one store', () => {
 
   it('the worktree lock is never held across extraction: a locked-out pull has already published the tree', async () => {
     const spec: ExtensionSpec = { name: '@wt/fresh', version: '2026.04.02.1', files: Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`models/f${k}.ts`, `export const k = ${k};\n`])) };
-    const { file, checksum } = await writeSpec(path.join(root, 'archives'), spec);
+    const { file, checksum } = await writeSpec(path.join(box.root, 'archives'), spec);
     specsBySum.set(checksum, spec);
     const wt = worktrees[1] as string;
     const holder = spawn(process.execPath, [path.join(ROOT, 'test/fixtures/worktree-lock-holder.mjs'), path.join(wt, 'extensions/models/upstream_extensions.json.lock')], {
@@ -161,11 +157,11 @@ describe('many git worktrees, one store', () => {
         holder.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
       });
       let done = false;
-      const run = runCli(['extension', 'pull', file, '--json'], { cwd: wt, env: cliEnv(store, { SWAMP_STORE_LOCK_TIMEOUT_MS: String(LONG) }) }).then((r) => {
+      const run = runCli(['extension', 'pull', file, '--json'], { cwd: wt, env: cliEnv(box.store, { SWAMP_STORE_LOCK_TIMEOUT_MS: String(LONG) }) }).then((r) => {
         done = true;
         return r;
       });
-      const manifest = path.join(store, 'v1', 'trees', checksum, '.tree.json');
+      const manifest = path.join(box.store, 'v1', 'trees', checksum, '.tree.json');
       const deadline = Date.now() + 60_000;
       while (!fs.existsSync(manifest) && !done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(fs.existsSync(manifest), 'the tree is published while the worktree lock is still held elsewhere').toBe(true);

@@ -4,8 +4,9 @@
 // previous versions behind. Every pull is a separate OS process.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { checkWorktree, cliEnv, expectedInstall, readLockfileJson, writeSpec } from './fixtures/worktree-support.js';
 
@@ -15,18 +16,8 @@ const LONG = 600_000;
 /** Seven siblings and one extension nested inside the first one's folder. */
 const NAMES = ['@race/e0', '@race/e1', '@race/e2', '@race/e3', '@race/e4', '@race/e5', '@race/e6', '@race/e0/sub'];
 
-let root: string;
-let store: string;
-let archives: string;
+const box = useSandbox('wt-race-');
 const specsBySum = new Map<string, ExtensionSpec>();
-
-beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('wt-race-');
-  store = path.join(root, 'store');
-  archives = path.join(root, 'archives');
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** A cheap deterministic bit per (extension, round, slot). */
 function bit(i: number, r: number, k: number): boolean {
@@ -54,18 +45,18 @@ async function writeRound(r: number): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < NAMES.length; i++) {
     const spec = roundSpec(i, r);
-    const { file, checksum } = await writeSpec(archives, spec);
+    const { file, checksum } = await writeSpec(box.archives, spec);
     specsBySum.set(checksum, spec);
     files.push(file);
   }
   return files;
 }
 
-const pull = (repo: string, ref: string) => runCli(['extension', 'pull', ref, '--repo-dir', repo, '--json'], { env: cliEnv(store) });
+const pull = (repo: string, ref: string) => runCli(['extension', 'pull', ref, '--repo-dir', repo, '--json'], { env: cliEnv(box.store) });
 
 describe('one worktree, many agents', () => {
   it(`8 processes pull 8 extensions at once for ${ROUNDS} rounds of new versions: nothing lost, nothing left over`, async () => {
-    const repo = makeRepo(path.join(root, 'seed'));
+    const repo = makeRepo(path.join(box.root, 'seed'));
     const walls: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const refs = await writeRound(r);
@@ -87,7 +78,7 @@ describe('one worktree, many agents', () => {
         for (const f of dropped) expect(fs.existsSync(path.join(repo, f)), `round ${r}: ${f}`).toBe(false);
       }
       // The CLI's own view must agree.
-      const v = await runCli(['extension', 'verify', '--repo-dir', repo, '--json'], { env: cliEnv(store) });
+      const v = await runCli(['extension', 'verify', '--repo-dir', repo, '--json'], { env: cliEnv(box.store) });
       expect(v.json, `round ${r}: ${v.stdout}`).toEqual({ ok: true, problems: [] });
       expect(v.code).toBe(0);
     }

@@ -6,13 +6,14 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, makeRepo, runCli, tempDir } from './helpers/cli.mjs';
+import { describe, expect, it } from 'vitest';
+import { makeRepo, runCli } from './helpers/cli.mjs';
+import { useSandbox } from './helpers/sandbox.js';
 import type { ExtensionSpec } from './helpers/archive-builder.mjs';
 import { LOCKFILE_REL, checkWorktree, cliEnv, readLockfileJson, storeFile, writeSpec } from './fixtures/worktree-support.js';
 
 const LONG = 180_000;
-let root: string;
+const box = useSandbox('wt-written-');
 const specsBySum = new Map<string, ExtensionSpec>();
 
 const V1_FILES = { 'models/m.ts': 'export const m = "one";\n', 'models/lib/util.ts': 'export const u = 1;\n', 'bundles/m.js': '/* bundle */\n' };
@@ -22,14 +23,8 @@ const v2: ExtensionSpec = { ...v1, version: '2026.03.02.1', files: V2_FILES };
 const M = '.swamp/pulled-extensions/@wt/shared/models/m.ts';
 const UTIL = '.swamp/pulled-extensions/@wt/shared/models/lib/util.ts';
 
-beforeAll(() => {
-  ensureBuilt();
-  root = tempDir('wt-written-');
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
 async function setUp(name: string) {
-  const dir = path.join(root, name);
+  const dir = path.join(box.root, name);
   const store = path.join(dir, 'store');
   const a = await writeSpec(path.join(dir, 'archives'), v1);
   const b = await writeSpec(path.join(dir, 'archives'), v2);
@@ -101,13 +96,13 @@ describe('a store file written through a link', () => {
     const { store, a, cli, w1, w2 } = await setUp('ctime');
     const storeCopy = storeFile(store, a.checksum, 'ext/models/lib/util.ts');
     // Link activity changes ctime only: re-hashed once, found equal, nothing repaired.
-    fs.linkSync(storeCopy, path.join(root, 'ctime', 'extra-link'));
+    fs.linkSync(storeCopy, path.join(box.root, 'ctime', 'extra-link'));
     const quiet = await cli(w2, 'extension', 'verify');
     expect(quiet.json).toEqual({ ok: true, problems: [] });
     expect(quiet.stderr).not.toContain('written through');
 
     const before = fs.statSync(storeCopy);
-    const ref = path.join(root, 'ctime', 'mtime-ref');
+    const ref = path.join(box.root, 'ctime', 'mtime-ref');
     expect(spawnSync('cp', ['-p', storeCopy, ref]).status).toBe(0); // keeps the timestamps to the nanosecond
     fs.writeFileSync(path.join(w1, UTIL), 'export const u = 9;\n'); // root: through the 0444 link, same size
     expect(spawnSync('touch', ['-r', ref, path.join(w1, UTIL)]).status).toBe(0); // as `cp -p` / `tar -x` would: mtime as it was

@@ -47,77 +47,77 @@ describe('extension names', () => {
   });
 });
 
-describe('writeFileAtomic', () => {
-  let dir: string;
+/** A fresh temp folder for each test of the describe block that calls it. */
+function tempDirEach(): () => string {
+  let dir: string | undefined;
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'primitives-'));
   });
   afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
+  return () => dir as string;
+}
+
+describe('writeFileAtomic', () => {
+  const scratch = tempDirEach();
 
   it('replaces the file, keeps its permissions and leaves no temp file', async () => {
-    const file = path.join(dir, 'f.json');
+    const file = path.join(scratch(), 'f.json');
     await fs.writeFile(file, 'old');
     await fs.chmod(file, 0o600);
     await writeFileAtomic(file, 'new');
     expect(await fs.readFile(file, 'utf8')).toBe('new');
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
-    expect(await fs.readdir(dir)).toEqual(['f.json']);
+    expect(await fs.readdir(scratch())).toEqual(['f.json']);
   });
 
   it('uses the temp name given, and refuses one that exists unless told it may', async () => {
-    const file = path.join(dir, 'j.json');
+    const file = path.join(scratch(), 'j.json');
     const tmp = `${file}.tx.tmp`;
     await fs.writeFile(tmp, 'left by a crash');
     await expect(writeFileAtomic(file, 'a', { tmp })).rejects.toMatchObject({ code: 'EEXIST' });
     await fs.writeFile(tmp, 'left by a crash');
     await writeFileAtomic(file, 'b', { tmp, exclusive: false });
     expect(await fs.readFile(file, 'utf8')).toBe('b');
-    expect(await fs.readdir(dir)).toEqual(['j.json']);
+    expect(await fs.readdir(scratch())).toEqual(['j.json']);
   });
 
   it('removes its temp file and throws the error unchanged when the rename fails', async () => {
-    const target = path.join(dir, 'is-a-dir');
+    const target = path.join(scratch(), 'is-a-dir');
     await fs.mkdir(path.join(target, 'child'), { recursive: true });
     const err = await writeFileAtomic(target, 'x').catch((e: unknown) => e);
     expect((err as NodeJS.ErrnoException).code).toMatch(/^(EISDIR|ENOTEMPTY|EEXIST)$/);
-    expect((await fs.readdir(dir)).sort()).toEqual(['is-a-dir']);
+    expect((await fs.readdir(scratch())).sort()).toEqual(['is-a-dir']);
   });
 
   it('syncDir throws for a missing folder (not a platform limit) and passes on a real one', async () => {
-    await syncDir(dir);
-    await expect(syncDir(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await syncDir(scratch());
+    await expect(syncDir(path.join(scratch(), 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
 describe('lstatOrUndefined', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'primitives-'));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  const scratch = tempDirEach();
 
   it('returns the stat of what is there, without following a symlink', async () => {
-    await fs.writeFile(path.join(dir, 'f'), 'x');
-    await fs.symlink('f', path.join(dir, 'l'));
-    expect((await lstatOrUndefined(path.join(dir, 'f')))?.isFile()).toBe(true);
-    expect(lstatSyncOrUndefined(path.join(dir, 'l'))?.isSymbolicLink()).toBe(true);
+    await fs.writeFile(path.join(scratch(), 'f'), 'x');
+    await fs.symlink('f', path.join(scratch(), 'l'));
+    expect((await lstatOrUndefined(path.join(scratch(), 'f')))?.isFile()).toBe(true);
+    expect(lstatSyncOrUndefined(path.join(scratch(), 'l'))?.isSymbolicLink()).toBe(true);
   });
 
   it('reads only ENOENT and ENOTDIR as absent', async () => {
-    await fs.writeFile(path.join(dir, 'file'), 'x');
-    for (const absent of [path.join(dir, 'missing'), path.join(dir, 'file', 'below')]) {
+    await fs.writeFile(path.join(scratch(), 'file'), 'x');
+    for (const absent of [path.join(scratch(), 'missing'), path.join(scratch(), 'file', 'below')]) {
       expect(await lstatOrUndefined(absent)).toBeUndefined();
       expect(lstatSyncOrUndefined(absent)).toBeUndefined();
     }
   });
 
   it('throws any other error (ELOOP here; EACCES and EIO alike) instead of calling the path absent', async () => {
-    await fs.symlink('loop', path.join(dir, 'loop'));
-    const inside = path.join(dir, 'loop', 'x');
+    await fs.symlink('loop', path.join(scratch(), 'loop'));
+    const inside = path.join(scratch(), 'loop', 'x');
     await expect(lstatOrUndefined(inside)).rejects.toMatchObject({ code: 'ELOOP' });
     expect(() => lstatSyncOrUndefined(inside)).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });

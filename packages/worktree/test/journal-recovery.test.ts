@@ -12,6 +12,7 @@ import { Linker } from '../src/link.js';
 import { makeEntry, readLockfile, writeLockfileAtomic, type LockEntry } from '../src/lockfile.js';
 import { MATERIALIZED_FILE, readMaterialized } from '../src/materialized.js';
 import type { RepoContext } from '../src/repo.js';
+import { defaultRepo } from './fixtures/repo-context.js';
 import { recoverInterrupted, runTransaction } from '../src/transaction.js';
 
 const SUM = 'c'.repeat(64);
@@ -23,16 +24,7 @@ beforeEach(async () => {
   tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'journal-')));
   const repoDir = path.join(tmp, 'repo');
   await fs.mkdir(repoDir);
-  repo = {
-    repoDir,
-    modelsDir: 'extensions/models',
-    lockfilePath: path.join(repoDir, 'extensions/models/upstream_extensions.json'),
-    swampDir: path.join(repoDir, '.swamp'),
-    pulledDir: path.join(repoDir, '.swamp/pulled-extensions'),
-    skillsDirs: ['.claude/skills'],
-    tools: ['claude'],
-    configPath: undefined,
-  };
+  repo = defaultRepo(repoDir);
 });
 afterEach(async () => {
   await fs.rm(tmp, { recursive: true, force: true });

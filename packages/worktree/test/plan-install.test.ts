@@ -16,6 +16,7 @@ import type { Materialized } from '../src/materialized.js';
 import { extensionDir } from '../src/placement.js';
 import { planInstall, type InstallTarget, type PlanInstallOptions } from '../src/plan-install.js';
 import type { RepoContext } from '../src/repo.js';
+import { defaultRepo } from './fixtures/repo-context.js';
 import { RepoPaths } from '../src/safe-path.js';
 import type { PlannedChange, TransactionContext } from '../src/transaction.js';
 
@@ -37,16 +38,7 @@ beforeEach(async () => {
   store = openStore({ root: path.join(tmp, 'store') });
   const repoDir = path.join(tmp, 'repo');
   await fs.mkdir(repoDir);
-  repo = {
-    repoDir,
-    modelsDir: 'extensions/models',
-    lockfilePath: path.join(repoDir, 'extensions/models/upstream_extensions.json'),
-    swampDir: path.join(repoDir, '.swamp'),
-    pulledDir: path.join(repoDir, '.swamp/pulled-extensions'),
-    skillsDirs: ['.claude/skills'],
-    tools: ['claude'],
-    configPath: undefined,
-  };
+  repo = defaultRepo(repoDir);
   entries = {};
   materialized = {};
 });
