@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { treeDir, type StoreLayout } from './layout.js';
 
@@ -55,8 +54,31 @@ export function treeManifestPath(layout: StoreLayout, sha256: string): string {
  * way around the `..` check) and no NUL. The worktree's placement uses it too.
  */
 export function isSafeRelativePath(p: string): boolean {
-  if (!p || p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.includes('\\') || p.includes('\0')) return false;
-  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+  // One pass over the code units, no regex or split: every path of every tree goes through
+  // here at least twice per command (manifest check, placement), 20,000 calls for a 10,000-file tree.
+  const n = p.length;
+  if (n === 0) return false;
+  if (n >= 2 && p.charCodeAt(1) === COLON && isAsciiLetter(p.charCodeAt(0))) return false;
+  let segStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? SLASH : p.charCodeAt(i);
+    if (c === BACKSLASH || c === 0) return false;
+    if (c !== SLASH) continue;
+    const len = i - segStart;
+    // Empty (also a leading or doubled '/'), '.' or '..'.
+    if (len === 0 || (p.charCodeAt(segStart) === DOT && (len === 1 || (len === 2 && p.charCodeAt(segStart + 1) === DOT)))) return false;
+    segStart = i + 1;
+  }
+  return true;
+}
+
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const DOT = 0x2e;
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 function isTreeManifest(v: unknown, sha256: string): v is TreeManifest {
@@ -74,15 +96,39 @@ function isTreeManifest(v: unknown, sha256: string): v is TreeManifest {
   );
 }
 
-/** The tree's manifest, or undefined when the tree does not exist (or its record is unreadable). */
-export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
+/**
+ * Parsed manifests by file, each valid while the file keeps its inode, size and mtime: a
+ * `.tree.json` is written once, by rename, when its tree is published, and a repaired tree
+ * gets a new one. One command reads a tree's manifest several times (resolve, fast path,
+ * check, plan), and a 10,000-file one takes 25 ms to parse. Shared: callers never mutate it.
+ */
+const parsed = new Map<string, { sig: string; tree: TreeManifest }>();
+
+function cached(file: string, sha256: string, read: () => string): TreeManifest | undefined {
+  let sig: string;
+  try {
+    const st = statSync(file);
+    sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    parsed.delete(file);
+    return undefined;
+  }
+  const hit = parsed.get(file);
+  if (hit && hit.sig === sig) return hit.tree;
   let text: string;
   try {
-    text = await fs.readFile(treeManifestPath(layout, sha256), 'utf8');
+    text = read();
   } catch {
     return undefined;
   }
-  return parseTreeManifest(text, sha256);
+  const tree = parseTreeManifest(text, sha256);
+  if (tree) parsed.set(file, { sig, tree });
+  return tree;
+}
+
+/** The tree's manifest, or undefined when the tree does not exist (or its record is unreadable). */
+export async function readTreeManifest(layout: StoreLayout, sha256: string): Promise<TreeManifest | undefined> {
+  return readTreeManifestSync(layout, sha256);
 }
 
 /**
@@ -91,13 +137,8 @@ export async function readTreeManifest(layout: StoreLayout, sha256: string): Pro
  * more than the read.
  */
 export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeManifest | undefined {
-  let text: string;
-  try {
-    text = readFileSync(treeManifestPath(layout, sha256), 'utf8');
-  } catch {
-    return undefined;
-  }
-  return parseTreeManifest(text, sha256);
+  const file = treeManifestPath(layout, sha256);
+  return cached(file, sha256, () => readFileSync(file, 'utf8'));
 }
 
 function parseTreeManifest(text: string, sha256: string): TreeManifest | undefined {
