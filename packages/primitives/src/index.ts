@@ -12,3 +12,4 @@ export { processLiveness, isProcessAlive, ownProcessStart } from './process-live
 export { SWAMP_DIR, PULLED_DIR, FALLBACK_SKILLS_DIR, EXTENSION_SUBDIRS, BUNDLE_SOURCE_DIR, BUNDLE_KINDS, SKILLS_DIR, MANIFEST_FILE, MANIFEST_HEADER, type BundleKind } from './swamp-format.js';
 export { SETTINGS, readSettings, DEFAULT_REGISTRY_URL, type Settings } from './settings.js';
 export { loadHttpModule } from './http-module.js';
+export { joinSafe } from './join-safe.js';

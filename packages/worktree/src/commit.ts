@@ -30,7 +30,9 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   }
   for (const change of journal.changes) {
     for (const dir of change.pruneFrom) pruneEmpty(paths, dir);
-    for (const dir of change.dirs) mkdirSync(paths.resolveCheckedSync(dir), { recursive: true });
+    // A folder moved whole was staged with every folder of its placement (stageFiles): those exist.
+    const whole = change.dirsStaged ? moved.filter((m) => change.dirMoves?.includes(m)) : [];
+    for (const dir of change.dirs) if (!isInsideMoved(dir, whole)) mkdirSync(paths.resolveCheckedSync(dir), { recursive: true });
   }
   const { entries, raw } = await readLockfile(repo.lockfilePath);
   for (const change of journal.changes) {
@@ -51,6 +53,11 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   await writeMaterialized(repo.repoDir, materialized);
   rmSync(stagingAbs, { recursive: true, force: true });
   await removeJournal(repo.repoDir);
+}
+
+function isInsideMoved(rel: string, moved: readonly string[]): boolean {
+  for (const d of moved) if (rel === d || (rel.length > d.length && rel.charCodeAt(d.length) === 0x2f && rel.startsWith(d))) return true;
+  return false;
 }
 
 /** Whole staged folders into destinations that do not exist: one rename each. Returns those moved (now or before a crash). */

@@ -36,7 +36,8 @@ export interface FilesChecksumOptions {
 
 /** False for paths Swamp's walk never reaches (a `._` name at any level). */
 export function isChecksummedPath(relPath: string): boolean {
-  return !relPath.split('/').some((seg) => seg.startsWith('._'));
+  // A segment starts with `._` exactly when the path does or holds `/._`.
+  return !relPath.startsWith('._') && !relPath.includes('/._');
 }
 
 function excluded(relPath: string, dirs: readonly string[]): boolean {
@@ -47,9 +48,10 @@ export function filesChecksum(files: readonly FileDigest[], opts: FilesChecksumO
   const skip = opts.excludeRelDirs ?? [];
   const kept = files.filter((f) => isChecksummedPath(f.relPath) && !excluded(f.relPath, skip));
   kept.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-  const hash = createHash('sha256');
-  for (const f of kept) hash.update(`${f.relPath}\0${f.sha256}\n`, 'utf8');
-  return hash.digest('hex');
+  // One update of the joined lines: the same bytes as a line per update, without 10,000 calls into the hash.
+  return createHash('sha256')
+    .update(kept.map((f) => `${f.relPath}\0${f.sha256}\n`).join(''), 'utf8')
+    .digest('hex');
 }
 
 /**
@@ -57,6 +59,20 @@ export function filesChecksum(files: readonly FileDigest[], opts: FilesChecksumO
  * the files under `ext/` are exactly what lands in the extension dir.
  */
 export function filesChecksumOfTree(treeFiles: readonly { path: string; sha256: string }[], opts: FilesChecksumOptions = {}): string {
+  // Pure, and tree manifests are shared per tree (store's readTreeManifest): asked again by a
+  // later plan of the same command (or a no-op check), the answer is kept.
+  const key = (opts.excludeRelDirs ?? []).join('\0');
+  let byKey = ofTree.get(treeFiles);
+  const hit = byKey?.get(key);
+  if (hit !== undefined) return hit;
+  const sum = computeOfTree(treeFiles, opts);
+  if (!byKey) ofTree.set(treeFiles, (byKey = new Map()));
+  byKey.set(key, sum);
+  return sum;
+}
+const ofTree = new WeakMap<readonly { path: string; sha256: string }[], Map<string, string>>();
+
+function computeOfTree(treeFiles: readonly { path: string; sha256: string }[], opts: FilesChecksumOptions): string {
   const ext = treeFiles
     .filter((f) => f.path.startsWith('ext/'))
     .map((f) => ({ relPath: f.path.slice('ext/'.length), sha256: f.sha256 }));

@@ -25,6 +25,12 @@ export interface JournalChange {
    * Absent in journals of older versions, which move every file.
    */
   dirMoves?: string[];
+  /**
+   * True when each folder of `dirs` inside a `dirMoves` folder was made in the staged
+   * folder too, so a folder moved whole brings them all and commit makes none of them.
+   * Absent in older journals, whose staged folders held only the folders of files.
+   */
+  dirsStaged?: boolean;
   /** Repo-relative paths to delete (old files the new version lacks, or everything on rm). */
   orphans: string[];
   /** Repo-relative folders that must exist (Swamp's seven per-extension dirs). */

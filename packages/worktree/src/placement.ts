@@ -131,27 +131,28 @@ interface Located {
  * Maps one tree path (file or dir) to its destinations. Returns undefined for
  * container paths that belong to no single extension (`bundles`, `skills`).
  */
-function locate(name: string, treePath: string, skillsDirs: readonly string[]): Located | undefined {
+function locate(name: string, extRoot: string, treePath: string, skillsDirs: readonly string[]): Located | undefined {
   if (!isSafeRelativePath(treePath)) throw treeError(treePath, 'is not a safe relative path');
-  const segs = treePath.split('/');
-  const top = segs[0];
+  // Slices at the first two slashes, no split/join: this runs once per file and folder of a tree.
+  const cut1 = treePath.indexOf('/');
+  const top = cut1 < 0 ? treePath : treePath.slice(0, cut1);
   if (top === 'ext') {
-    const root = extensionDir(name);
-    const rest = segs.slice(1).join('/');
-    return { kind: 'ext', targets: [rest ? `${root}/${rest}` : root], roots: [root], isRoot: !rest };
+    const rest = cut1 < 0 ? '' : treePath.slice(cut1 + 1);
+    return { kind: 'ext', targets: [rest ? `${extRoot}/${rest}` : extRoot], roots: [extRoot], isRoot: !rest };
   }
+  const cut2 = cut1 < 0 ? -1 : treePath.indexOf('/', cut1 + 1);
+  const second = cut1 < 0 ? undefined : cut2 < 0 ? treePath.slice(cut1 + 1) : treePath.slice(cut1 + 1, cut2);
+  const rest = cut2 < 0 ? '' : treePath.slice(cut2 + 1);
   if (top === 'bundles') {
-    const kind = segs[1];
+    const kind = second;
     if (kind === undefined) return undefined;
     if (!isBundleKind(kind)) throw treeError(treePath, 'names an unknown bundle kind');
     const root = bundleDir(name, kind);
-    const rest = segs.slice(2).join('/');
     return { kind: 'bundle', targets: [rest ? `${root}/${rest}` : root], roots: [root], isRoot: !rest };
   }
   if (top === 'skills') {
-    const skill = segs[1];
+    const skill = second;
     if (skill === undefined) return undefined;
-    const rest = segs.slice(2).join('/');
     const skillDirs = skillsDirs.map((d) => `${d}/${skill}`);
     return {
       kind: 'skill',
@@ -164,9 +165,13 @@ function locate(name: string, treePath: string, skillsDirs: readonly string[]): 
 }
 
 /** Adds `target`'s directory and each parent up to (and including) `root`. */
-function addDirsBetween(dirs: Set<string>, root: string, dir: string): void {
+function addDirsBetween(dirs: Set<string>, root: string, dir: string, disjoint: boolean): void {
   let d = dir;
   while (d.length >= root.length) {
+    // Every chain added here runs up to its root, and the extension's folder and its bundle
+    // namespaces never hold one another: there, a folder already known has all its parents up
+    // to the root known too. (Skills dirs come from .swamp.yaml and could nest: no shortcut.)
+    if (disjoint && d !== root && dirs.has(d)) return;
     dirs.add(d);
     if (d === root) return;
     const cut = d.lastIndexOf('/');
@@ -180,6 +185,20 @@ function addDirsBetween(dirs: Set<string>, root: string, dir: string): void {
  * copies `entries`, creates `dirs` and records `lockfileFiles`.
  */
 export function placeTree(opts: PlaceTreeOptions): Placement {
+  // Pure, and asked for several times per tree by one command (count, plan, untracked files):
+  // kept per tree manifest object, so a 10,000-file tree is placed once. Callers never mutate it.
+  const key = `${opts.name}\0${opts.skillsDirs.join('\0')}`;
+  let byKey = placements.get(opts.treeFiles);
+  const hit = byKey?.get(key);
+  if (hit && hit.treeDirs === opts.treeDirs) return hit.placement;
+  const placement = computePlacement(opts);
+  if (!byKey) placements.set(opts.treeFiles, (byKey = new Map()));
+  byKey.set(key, { treeDirs: opts.treeDirs, placement });
+  return placement;
+}
+const placements = new WeakMap<readonly { path: string }[], Map<string, { treeDirs: readonly string[]; placement: Placement }>>();
+
+function computePlacement(opts: PlaceTreeOptions): Placement {
   const { name } = opts;
   assertExtensionName(name);
   const skillsDirs = dedupe(opts.skillsDirs);
@@ -194,7 +213,7 @@ export function placeTree(opts: PlaceTreeOptions): Placement {
   const ignored: string[] = [];
 
   for (const { path: treePath } of opts.treeFiles) {
-    const loc = locate(name, treePath, skillsDirs);
+    const loc = locate(name, extRoot, treePath, skillsDirs);
     // A plain file directly under skills/ is not a skill: Swamp only copies
     // directories there. With no skills dir at all, skills have nowhere to go.
     if ((loc?.kind === 'skill' && loc.isRoot) || loc?.targets.length === 0) {
@@ -205,18 +224,18 @@ export function placeTree(opts: PlaceTreeOptions): Placement {
     loc.targets.forEach((target, i) => {
       entries.push({ treePath, target, kind: loc.kind });
       const root = loc.roots[i] as string;
-      addDirsBetween(dirs, root, target.slice(0, target.lastIndexOf('/')));
+      addDirsBetween(dirs, root, target.slice(0, target.lastIndexOf('/')), loc.kind !== 'skill');
       // Swamp tracks a skill by its directory so that `rm` removes it in one go.
       lockfileFiles.add(loc.kind === 'skill' ? root : target);
     });
   }
 
   for (const treeDir of opts.treeDirs) {
-    const loc = locate(name, treeDir, skillsDirs);
+    const loc = locate(name, extRoot, treeDir, skillsDirs);
     if (loc === undefined) continue;
     loc.targets.forEach((target, i) => {
       const root = loc.roots[i] as string;
-      addDirsBetween(dirs, root, target);
+      addDirsBetween(dirs, root, target, loc.kind !== 'skill');
       // An empty skill directory is still a skill Swamp installs and tracks.
       if (loc.kind === 'skill') lockfileFiles.add(root);
     });

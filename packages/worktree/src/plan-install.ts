@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { lstatSyncOrUndefined } from '@swamp-store/primitives';
+import { joinSafe, lstatSyncOrUndefined } from '@swamp-store/primitives';
 import { readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { filesChecksumOfTree } from './files-checksum.js';
@@ -106,7 +106,10 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const kept: string[] = [];
   // Folders that do not exist yet are created whole by one rename: nothing inside them needs a look.
   const dirMoves = missingRoots(ctx, name, placement);
-  const inNewFolder = (target: string) => dirMoves.some((d) => target.startsWith(`${d}/`));
+  const inNewFolder = (target: string): boolean => {
+    for (const d of dirMoves) if (target.length > d.length && target.charCodeAt(d.length) === 0x2f && target.startsWith(d)) return true;
+    return false;
+  };
 
   // One sync lstat per file that a decision needs (none inside a new folder); rarely a hash.
   for (const e of placement.entries) {
@@ -114,7 +117,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     if (!rec) throw new WorktreeError('E_TREE', `Store tree ${tree.sha256} lists no record for ${e.treePath}.`, "Run 'swamp-store cache verify --repair'.");
     const isBundle = e.kind === 'bundle';
     const isManifest = e.treePath === 'ext/manifest.yaml';
-    const staged: StagedFile = { source: path.join(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 };
+    const staged: StagedFile = { source: joinSafe(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 };
     const edits: string[] = [];
     if (claimed(e.target) && !opts.force) edits.push(e.target);
     if (!inNewFolder(e.target)) {
@@ -162,7 +165,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     name,
     entry,
     moves: stage.map((s) => s.target),
-    ...(dirMoves.length > 0 ? { dirMoves } : {}),
+    ...(dirMoves.length > 0 ? { dirMoves, dirsStaged: true } : {}),
     orphans,
     dirs: placement.dirs,
     pruneFrom: [...new Set([...gone.filter(isSkillDirPath), ...orphans.map((o) => path.posix.dirname(o))])].sort((a, b) => b.length - a.length),
@@ -172,9 +175,16 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
 }
 
 function newSkillDirs(placement: Placement): string[] {
-  const placed = new Set(placement.entries.map((e) => e.target));
-  return placement.lockfileFiles.filter((f) => !placed.has(f));
+  let dirs = skillDirsOf.get(placement);
+  if (!dirs) {
+    const placed = new Set(placement.entries.map((e) => e.target));
+    dirs = placement.lockfileFiles.filter((f) => !placed.has(f));
+    skillDirsOf.set(placement, dirs);
+  }
+  return dirs;
 }
+/** Placements are shared per tree (placement.ts): so is what is derived from them. */
+const skillDirsOf = new WeakMap<Placement, string[]>();
 
 function isInsideAny(p: string, dirs: string[]): boolean {
   return dirs.some((d) => p === d || p.startsWith(`${d}/`));
@@ -220,18 +230,11 @@ function allExist(ctx: TransactionContext, dirs: string[]): boolean {
  * anything; a nested extension's folder that exists makes its parent's exist.
  */
 function missingRoots(ctx: TransactionContext, name: string, placement: Placement): string[] {
-  const targets = new Set(placement.entries.map((e) => e.target));
   const candidates = [extensionDir(name), ...BUNDLE_KINDS.map((k) => bundleDir(name, k)), ...newSkillDirs(placement)];
   const out: string[] = [];
   for (const dir of candidates) {
     const prefix = `${dir}/`;
-    let has = false;
-    for (const t of targets) {
-      if (t.startsWith(prefix)) {
-        has = true;
-        break;
-      }
-    }
+    const has = placement.entries.some((e) => e.target.startsWith(prefix));
     if (!has || out.some((d) => dir.startsWith(`${d}/`))) continue;
     if (lstatSyncOrUndefined(ctx.paths.resolveCheckedSync(dir)) === undefined) out.push(dir);
   }

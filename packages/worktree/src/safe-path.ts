@@ -1,6 +1,7 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { joinSafe } from '@swamp-store/primitives';
 import { isSafeRelativePath } from './placement.js';
 import { WorktreeError } from './errors.js';
 
@@ -39,7 +40,7 @@ export class RepoPaths {
     if (!isSafeRelativePath(rel)) {
       throw new WorktreeError('E_UNSAFE_LOCKFILE', `Refusing path '${rel}': it is not a safe path inside the repository.`);
     }
-    return path.join(this.repoDir, rel);
+    return joinSafe(this.repoDir, rel);
   }
 
   /** Like resolve, and also proves every folder on the way is really inside the repository. */

@@ -1,4 +1,4 @@
-import { mapFsError } from '@swamp-store/primitives';
+import { joinSafe, mapFsError } from '@swamp-store/primitives';
 import { mkdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -133,7 +133,17 @@ export async function runTransaction(
  * refusal would repeat on every later command's recovery and wedge the worktree.
  */
 function assertPathsInside(paths: RepoPaths, planned: PlannedChange[]): void {
-  for (const p of planned) for (const rel of [...p.change.orphans, ...p.change.moves, ...(p.change.dirMoves ?? [])]) paths.resolveCheckedSync(rel);
+  for (const p of planned) {
+    const dirMoves = p.change.dirMoves ?? [];
+    for (const rel of [...p.change.orphans, ...dirMoves]) paths.resolveCheckedSync(rel);
+    // A file inside a folder that moves whole lands where the folder does: the folder's check covers it.
+    for (const rel of p.change.moves) if (!isInsideAnyDir(rel, dirMoves)) paths.resolveCheckedSync(rel);
+  }
+}
+
+function isInsideAnyDir(rel: string, dirs: readonly string[]): boolean {
+  for (const d of dirs) if (rel.length > d.length && rel.charCodeAt(d.length) === 0x2f && rel.startsWith(d)) return true;
+  return false;
 }
 
 /** Yield to the event loop this often in long sync loops, so the lock's heartbeat timer keeps running. */
@@ -158,11 +168,16 @@ async function stageFiles(paths: RepoPaths, stagingRel: string, planned: Planned
   for (const plan of planned) {
     const before = { ...linker.counts };
     for (const [i, file] of plan.stage.entries()) {
-      const dest = path.join(stagingAbs, file.target);
+      const dest = joinSafe(stagingAbs, file.target); // a placement target: proven safe
       makeDir(path.dirname(dest));
       linker.placeSync(file.source, dest, { privateCopy: file.privateCopy, copyMode: file.copyMode });
       reportProgress({ phase: 'link', label: plan.change.name, done: i + 1, total: plan.stage.length });
       if (++n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    }
+    // Empty folders of a folder that moves whole travel with it (JournalChange.dirsStaged).
+    const whole = plan.change.dirsStaged ? (plan.change.dirMoves ?? []) : [];
+    for (const dir of plan.change.dirs) {
+      if (whole.some((d) => dir === d || dir.startsWith(`${d}/`))) makeDir(joinSafe(stagingAbs, dir));
     }
     plan.linked = {
       hardlink: linker.counts.hardlink - before.hardlink,
