@@ -7,7 +7,7 @@
 // (primitives, lock, store, worktree, registry) are found through each package's
 // node_modules links and bundled in; only Node built-ins stay outside.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cliDir = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +33,9 @@ const noGracefulFs = {
   },
 };
 
+// CommonJS dependencies (cacache, proper-lockfile, ...) call require() for Node built-ins.
+const REQUIRE_BANNER = "import { createRequire as __swampStoreRequire } from 'node:module'; const require = __swampStoreRequire(import.meta.url);";
+
 await build({
   entryPoints: [`${cliDir}/dist/main.js`],
   plugins: [lazyProperLockfile, noGracefulFs],
@@ -42,10 +45,22 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // CommonJS dependencies (cacache, proper-lockfile, ...) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __swampStoreRequire } from 'node:module'; const require = __swampStoreRequire(import.meta.url);" },
+  banner: { js: REQUIRE_BANNER },
   // Chunks beside main.js: code that resolves '../package.json' or '../bin/' from import.meta.url must sit one level below packages/cli.
   chunkNames: '[name]-[hash]',
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+// The banner defines `require` for CommonJS dependencies, but only esbuild's runtime chunk (its
+// __require shim) uses it: every other chunk would import node:module and call createRequire for
+// nothing, on every command.
+for (const name of readdirSync(`${cliDir}/bundle`)) {
+  if (!name.endsWith('.js')) continue;
+  const file = `${cliDir}/bundle/${name}`;
+  const text = readFileSync(file, 'utf8');
+  if (!text.startsWith(REQUIRE_BANNER)) continue;
+  const rest = text.slice(REQUIRE_BANNER.length);
+  if (!/(?<![\w$.])require(?![\w$])/.test(rest)) writeFileSync(file, rest.replace(/^\n/, ''));
+}
+
