@@ -21,7 +21,13 @@ function notePath(store: Store, key: string): string {
   return path.join(store.layout.state, 'downloads', `${path.basename(downloadLockPath(store.layout, key))}.json`);
 }
 
-/** The sha256 of a download of `key` finished at or after `since`, if any. */
+/**
+ * The sha256 of a download of `key` finished after `since`, if any. Strictly
+ * after: clocks tick in milliseconds, and a pull that begins in the very
+ * millisecond an earlier pull's download finished is not concurrent with it
+ * (it must download again); the cost of the strict test is at most one extra
+ * download for a truly concurrent pull that began in that millisecond.
+ */
 export async function recentDownload(store: Store, key: string, since: number): Promise<string | undefined> {
   let note: Partial<RecentDownload>;
   try {
@@ -30,7 +36,7 @@ export async function recentDownload(store: Store, key: string, since: number): 
     return undefined;
   }
   if (typeof note.sha256 !== 'string' || !isSha256Hex(note.sha256) || typeof note.finishedAt !== 'number') return undefined;
-  return note.finishedAt >= since ? note.sha256 : undefined;
+  return note.finishedAt > since ? note.sha256 : undefined;
 }
 
 /** Records a finished download; atomic so a reader never sees half a note, not durable because it is only a hint. */
