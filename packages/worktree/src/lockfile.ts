@@ -82,12 +82,20 @@ export function lockfilePathProblem(name: string, p: unknown): string | undefine
   if (typeof p !== 'string') return 'is not a string';
   if (p.length > 4096) return 'is too long';
   if (!isSafeRelativePath(p)) return 'is not a normalised relative path inside the repository';
-  const under = (root: string) => p.startsWith(`${root}/`);
-  if (under(extensionDir(name))) return undefined;
-  if (BUNDLE_KINDS.some((kind) => under(bundleDir(name, kind)))) return undefined;
-  if (ALL_SKILLS_DIRS.some(under)) return undefined;
+  for (const prefix of ownPrefixes(name)) if (p.startsWith(prefix)) return undefined;
   return "is outside the extension's own directories";
 }
+
+/** `<root>/` of each area the entry may list files in, per name: asked once per listed file. */
+function ownPrefixes(name: string): string[] {
+  let prefixes = prefixesByName.get(name);
+  if (!prefixes) {
+    prefixes = [extensionDir(name), ...BUNDLE_KINDS.map((kind) => bundleDir(name, kind)), ...ALL_SKILLS_DIRS].map((root) => `${root}/`);
+    prefixesByName.set(name, prefixes);
+  }
+  return prefixes;
+}
+const prefixesByName = new Map<string, string[]>();
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
@@ -92,7 +93,14 @@ async function withRepairLock<T>(store: Store, sha256: string, fn: () => Promise
 
 /** Quarantined copies of a tree (`<sha>-tampered-...`, `<sha>-corrupt-...`): worktrees may still link their inodes. */
 async function quarantinedCopies(store: Store, sha256: string): Promise<string[]> {
-  const names = await fs.readdir(store.layout.quarantine).catch(() => [] as string[]);
+  // Synchronous: asked once or twice per tree of every command (usually of an empty folder), where
+  // 100 thread-pool round trips per install of 100 cost more than the readdirs.
+  let names: string[];
+  try {
+    names = readdirSync(store.layout.quarantine);
+  } catch {
+    names = [];
+  }
   return names.filter((n) => n.startsWith(`${sha256}-tampered-`) || n.startsWith(`${sha256}-corrupt-`)).map((n) => path.join(store.layout.quarantine, n));
 }
 
