@@ -169,8 +169,22 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
-/** Parses lockfile text; `file` only names it in messages. */
+/**
+ * Parses lockfile text; `file` only names it in messages. One command reads the lockfile up to
+ * five times (fast path, heal, plan, transaction, commit) and validating every listed path of
+ * 100 entries each time added up: the last text validated per file is kept, and each caller
+ * gets its own copy (callers change the entries they get).
+ */
 export function parseLockfile(text: string, file: string): LockEntries {
+  const last = lastParsed.get(file);
+  if (last && last.text === text) return structuredClone(last.entries);
+  const entries = parseAndValidate(text, file);
+  lastParsed.set(file, { text, entries: structuredClone(entries) });
+  return entries;
+}
+const lastParsed = new Map<string, { text: string; entries: LockEntries }>();
+
+function parseAndValidate(text: string, file: string): LockEntries {
   let doc: unknown;
   try {
     // An editor may have added a BOM; JSON.parse would reject the whole file for it.

@@ -1,4 +1,4 @@
-import type { LinkMode } from '@swamp-store/worktree';
+import type { LinkMode, Resolver } from '@swamp-store/worktree';
 import { openRemote, openRepo, openStoreFromEnv, registryUrl } from '../context.js';
 import type { CommandOptions } from '../command-options.js';
 import { settings } from '../settings.js';
@@ -16,9 +16,14 @@ export async function install(_args: string[], opts: CommandOptions, out: Output
     reportInstalled(out, repo, done, 'Restored');
     return 0;
   }
-  const [registry, remote] = await Promise.all([import('@swamp-store/registry'), openRemote(opts, out)]);
+  const remote = await openRemote(opts, out);
   const offline = Boolean(opts.offline);
-  const resolve = registry.createResolver({ store, registryUrl: registryUrl(opts), settings: settings(), offline, remote });
+  // The registry client loads only when an entry's tree and archive are both missing from the store.
+  let resolver: Promise<Resolver> | undefined;
+  const resolve: Resolver = async (ref, hint) => {
+    resolver ??= import('@swamp-store/registry').then((registry) => registry.createResolver({ store, registryUrl: registryUrl(opts), settings: settings(), offline, remote }));
+    return (await resolver)(ref, hint);
+  };
   await healFirst(worktree, out, repo, store);
   await out.showPhaseProgress();
   const report = await worktree.installFromLockfile({ repo, store, resolve, offline, linkMode: (opts.linkMode as LinkMode | undefined) ?? 'auto', force: Boolean(opts.force) });
