@@ -76,6 +76,18 @@ function lstatOrMissing(abs: string): fs.Stats | undefined {
   }
 }
 
+/**
+ * After a command linked files of `tree`: records their new ctime and link count (the
+ * "links" verdict of checkTreeFast), so that a later write through a link whose mtime
+ * was put back (ctime moved, link count not) is told from this link and re-hashed.
+ * Without it, the first check after a pull compared against the publish record (one
+ * link) and took such a write for link activity. Best effort: a problem found here is
+ * the next command's to repair.
+ */
+export async function recordLinks(layout: StoreLayout, tree: TreeManifest): Promise<void> {
+  await checkTreeFast(layout, tree).catch(() => undefined);
+}
+
 /** What the stat alone says: a problem, nothing (`undefined`), or `hash` when only a re-hash can tell. */
 function signatureProblem(st: fs.Stats | undefined, f: TreeFileRecord, checked: Record<string, CtimeCheck>, fresh: Record<string, CtimeCheck>): TreeProblemReason | 'hash' | undefined {
   if (!st) return 'missing';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { beginPins, touchTree, StoreError, type PristineTreeResult, type Store } from '@swamp-store/store';
+import { beginPins, recordLinks, touchTree, StoreError, type PristineTreeResult, type Store, type TreeManifest } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { Linker, type LinkMode } from './link.js';
 import { readLockfile, type LockEntry } from './lockfile.js';
@@ -51,6 +51,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
     const linker = new Linker(opts.linkMode ?? 'auto');
     const results: PullResult[] = [];
     const planOf = new Map<string, PlannedChange | undefined>();
+    const treeOf = new Map<string, TreeManifest>();
     let pruned: string[] = [];
     await runTransaction(repo, store, linker, async (ctx) => {
       const plans: PlannedChange[] = [];
@@ -65,6 +66,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
         );
         if (plan) plans.push(plan);
         planOf.set(name, plan);
+        treeOf.set(name, got.ensured.tree);
         results.push({
           name,
           version: entry.version,
@@ -97,7 +99,11 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
       r.linked = planOf.get(r.name)?.linked ?? r.linked;
       r.fallbacks = [...linker.fallbacks];
     }
-    for (const r of results) await touchTree(store, r.checksum);
+    for (const r of results) {
+      await touchTree(store, r.checksum);
+      const tree = treeOf.get(r.name);
+      if (tree && r.linked.hardlink > 0 && !store.readOnly) await recordLinks(store.layout, tree);
+    }
     return { extensions: results, pruned };
   } finally {
     await pins.release();

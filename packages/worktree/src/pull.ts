@@ -1,4 +1,4 @@
-import { beginPins, touchTree, type ResolvedArchive, type Store, type TreeStatus } from '@swamp-store/store';
+import { beginPins, recordLinks, touchTree, type ResolvedArchive, type Store, type TreeStatus } from '@swamp-store/store';
 import { Linker, type FallbackReason, type LinkCounts, type LinkMode } from './link.js';
 import { readLockfile } from './lockfile.js';
 import { placedFileCount, planInstall } from './plan-install.js';
@@ -113,6 +113,7 @@ async function install(opts: PullOptions, order: Ordered[], before: ReadonlySet<
     const { archive, ensured, name } = prepared;
     const plan = planOf.get(name);
     await touchTree(store, archive.sha256);
+    if ((plan?.linked?.hardlink ?? 0) > 0 && !store.readOnly) await recordLinks(store.layout, ensured.tree);
     const result: PullResult = {
       name,
       version: ensured.tree.version,
