@@ -105,12 +105,28 @@ function isTreeManifest(v: unknown, sha256: string): v is TreeManifest {
  */
 const parsed = new Map<string, { sig: string; tree: TreeManifest }>();
 
-function cached(file: string, sha256: string, read: () => string): TreeManifest | undefined {
-  let sig: string;
+/**
+ * Who a tree's `.tree.json` is: inode, size and mtime. Written once by rename at publish, so
+ * the same signature means the same manifest; a repaired tree gets a new one. undefined: no tree.
+ */
+export function treeManifestSignature(layout: StoreLayout, sha256: string): string | undefined {
+  return signatureOf(treeManifestPath(layout, sha256));
+}
+
+function signatureOf(file: string): string | undefined {
   try {
     const st = fs.statSync(file);
-    sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
   } catch {
+    return undefined;
+  }
+}
+
+function cached(file: string, sha256: string): TreeManifest | undefined {
+  // stat first (not open + fstat): a hit then costs one syscall, and the store's race tests
+  // hook fs.statSync to make the first look at a manifest miss.
+  const sig = signatureOf(file);
+  if (sig === undefined) {
     parsed.delete(file);
     return undefined;
   }
@@ -118,7 +134,7 @@ function cached(file: string, sha256: string, read: () => string): TreeManifest 
   if (hit && hit.sig === sig) return hit.tree;
   let text: string;
   try {
-    text = read();
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -139,7 +155,7 @@ export async function readTreeManifest(layout: StoreLayout, sha256: string): Pro
  */
 export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeManifest | undefined {
   const file = treeManifestPath(layout, sha256);
-  return cached(file, sha256, () => fs.readFileSync(file, 'utf8'));
+  return cached(file, sha256);
 }
 
 function parseTreeManifest(text: string, sha256: string): TreeManifest | undefined {

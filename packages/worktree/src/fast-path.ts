@@ -1,15 +1,17 @@
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { CTIME_CHECKED, ctimeCleared, parseCtimeChecked, isArchiveMissing, parseDependency, readTreeManifestSync, type CtimeCheck, type Store, type TreeManifest } from '@swamp-store/store';
-import { JOURNAL_FILE, STAGING_DIR, STATE_DIR } from './journal.js';
+import { joinSafe } from '@swamp-store/primitives';
+import { CTIME_CHECKED, ctimeCleared, parseCtimeChecked, isArchiveMissing, parseDependency, readTreeManifestSync, type CtimeCheck, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
+import { JOURNAL_FILE, KEPT_STATE_FILES, STAGING_DIR, STATE_DIR } from './journal.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import { lockfileLockPath } from './lock-leftovers.js';
 import { makeEntry, parseLockfile, type Channel, type LockEntries } from './lockfile.js';
 import { MATERIALIZED_FILE, type Materialized } from './materialized.js';
 import { placeTree, type Placement } from './placement.js';
 import { isPristineLink, storeDevice } from './store-inode.js';
-import { knownEntries, untrackedFiles } from './managed-files.js';
+import { knownEntries, untrackedFiles, untrackedIn } from './managed-files.js';
+import { noopKey, readNoopRecord, recordStillHolds, recordView, writeNoopRecord } from './noop-check.js';
 import type { PullResult } from './pull.js';
 import type { RepoContext } from './repo.js';
 
@@ -27,34 +29,41 @@ import type { RepoContext } from './repo.js';
 interface WorktreeState {
   entries: LockEntries;
   materialized: Materialized;
+  /** The texts, for the noop-check record's key. */
+  lockfileText: string;
+  materializedText: string;
 }
 
-/** undefined when anything suggests work: leftovers to heal, a lock (held or dead), no lockfile. */
-function quietState(repo: RepoContext): WorktreeState | undefined {
+/** The lockfile and materialized texts when nothing suggests work (see quietState); not parsed. */
+function quietTexts(repo: RepoContext): { lockfileText: string; materializedText: string } | undefined {
   if (exists(lockfileLockPath(repo)) || exists(path.join(repo.repoDir, JOURNAL_FILE))) return undefined;
   const lockDir = path.dirname(repo.lockfilePath);
   const lockName = path.basename(repo.lockfilePath);
   // Temps and eviction tombs beside the lockfile are a crashed command's: the full path sweeps them.
   for (const n of safeReaddir(lockDir)) if (n.startsWith(`.${lockName}.`) || n.startsWith(`${lockName}.`)) return undefined;
   for (const n of safeReaddir(path.join(repo.repoDir, STATE_DIR))) {
-    if (n === path.posix.basename(MATERIALIZED_FILE)) continue;
+    if (KEPT_STATE_FILES.has(n)) continue;
     if (n !== 'staging' || safeReaddir(path.join(repo.repoDir, STAGING_DIR)).length > 0) return undefined;
   }
-  let text: string;
   try {
-    text = readFileSync(repo.lockfilePath, 'utf8');
+    return { lockfileText: readFileSync(repo.lockfilePath, 'utf8'), materializedText: readFileSync(path.join(repo.repoDir, MATERIALIZED_FILE), 'utf8') };
   } catch {
     return undefined;
   }
-  const entries = parseLockfile(text, repo.lockfilePath);
+}
+
+/** undefined when anything suggests work: leftovers to heal, a lock (held or dead), no lockfile. */
+function quietState(repo: RepoContext, texts = quietTexts(repo)): WorktreeState | undefined {
+  if (!texts) return undefined;
+  const entries = parseLockfile(texts.lockfileText, repo.lockfilePath);
   let materialized: unknown;
   try {
-    materialized = JSON.parse(readFileSync(path.join(repo.repoDir, MATERIALIZED_FILE), 'utf8'));
+    materialized = JSON.parse(texts.materializedText);
   } catch {
     return undefined;
   }
   if (typeof materialized !== 'object' || materialized === null || Array.isArray(materialized)) return undefined;
-  return { entries, materialized: materialized as Materialized };
+  return { entries, materialized: materialized as Materialized, ...texts };
 }
 
 function exists(p: string): boolean {
@@ -75,9 +84,9 @@ function safeReaddir(dir: string): string[] {
 }
 
 /** True when every file `name`'s entry places is already there as the tree's own inode (bundles: as installed copies). */
-function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManifest, placement: Placement, materialized: Materialized, checksum: string | undefined): boolean {
+function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManifest, placement: Placement, materialized: Materialized, checksum: string | undefined, dirsSeen?: ReadonlySet<string>, seenCtimes?: Map<string, number>): boolean {
   if (materialized[name] !== tree.sha256 || checksum !== tree.sha256) return false;
-  const records = new Map(tree.files.map((f) => [f.path, f]));
+  const records = recordsOf(tree);
   const storeDev = storeDevice(store);
   let checked: Record<string, CtimeCheck> | undefined;
   for (const e of placement.entries) {
@@ -85,7 +94,7 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
     if (!rec) return false;
     let st;
     try {
-      st = lstatSync(path.join(repo.repoDir, e.target));
+      st = lstatSync(joinSafe(repo.repoDir, e.target)); // placement targets are proven safe
     } catch {
       return false;
     }
@@ -97,10 +106,12 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
     // A changed ctime that the store's own check has not yet cleared (every link moves ctime, and so does a
     // write whose mtime was put back): the full path's heal step looks at it; this one does not guess.
     if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && ctimeCleared(st, rec, (checked ??= ctimeChecked(store, tree.sha256))) === 'hash') return false;
+    seenCtimes?.set(e.target, st.ctimeMs);
   }
   for (const d of placement.dirs) {
+    if (dirsSeen?.has(d)) continue; // read as a real folder by this command's walk (untrackedFiles)
     try {
-      if (!lstatSync(path.join(repo.repoDir, d)).isDirectory()) return false;
+      if (!lstatSync(joinSafe(repo.repoDir, d)).isDirectory()) return false;
     } catch {
       return false;
     }
@@ -108,7 +119,15 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
   return true;
 }
 
-function upToDate(name: string, tree: TreeManifest, placement: Placement): PullResult {
+/** A tree's file records by path, kept per (shared) manifest: a no-op install asks for 400 of them. */
+function recordsOf(tree: TreeManifest): Map<string, TreeFileRecord> {
+  let records = recordsByTree.get(tree);
+  if (!records) recordsByTree.set(tree, (records = new Map(tree.files.map((f) => [f.path, f]))));
+  return records;
+}
+const recordsByTree = new WeakMap<TreeManifest, Map<string, TreeFileRecord>>();
+
+function upToDate(name: string, tree: Pick<TreeManifest, 'sha256' | 'version'>, files: number): PullResult {
   return {
     name,
     version: tree.version,
@@ -119,7 +138,7 @@ function upToDate(name: string, tree: TreeManifest, placement: Placement): PullR
     source: 'store',
     pushed: false,
     linked: { hardlink: 0, reflink: 0, copy: 0 },
-    files: placement.entries.length,
+    files,
     pruned: [],
     repaired: [],
     fallbacks: [],
@@ -163,7 +182,7 @@ export async function noopPull(repo: RepoContext, store: Store, archives: readon
     );
     if (JSON.stringify(expected) !== JSON.stringify(old)) return undefined;
     for (const dep of tree.dependencies) if (!state.entries[parseDependency(dep).name]) return undefined;
-    results.push(upToDate(tree.name, tree, placement));
+    results.push(upToDate(tree.name, tree, placement.entries.length));
   }
   return results;
 }
@@ -173,14 +192,31 @@ export async function noopPull(repo: RepoContext, store: Store, archives: readon
  * remove: the report, else undefined.
  */
 export async function noopInstall(repo: RepoContext, store: Store): Promise<PullResult[] | undefined> {
-  const state = quietState(repo);
+  const texts = quietTexts(repo);
+  if (!texts) return undefined;
+  // What the last no-op install found, if nothing it rested on changed since (noop-check.ts).
+  const key = noopKey(repo, store, texts.lockfileText, texts.materializedText);
+  const record = readNoopRecord(repo, key);
+  if (record) {
+    const dirsSeen = new Set<string>();
+    if (untrackedIn(repo, recordView(record), dirsSeen).length > 0) return undefined;
+    const ctimes = new Map<string, Record<string, CtimeCheck>>();
+    const ctimeRecord = (sha: string) => ctimes.get(sha) ?? (ctimes.set(sha, ctimeChecked(store, sha)), ctimes.get(sha) as Record<string, CtimeCheck>);
+    if (!recordStillHolds(repo, store, record, dirsSeen, ctimeRecord)) return undefined;
+    return record.entries.map(([name, t, version, files]) => upToDate(name, { sha256: (record.trees[t] as [string, string])[0], version }, files));
+  }
+  const state = quietState(repo, texts);
   if (!state) return undefined;
   const known = knownEntries(repo, store, state.entries);
+  // The walk for untracked files reads every managed folder once: the folders it saw need no lstat below.
+  const dirsSeen = new Set<string>();
+  if (untrackedFiles(repo, known, dirsSeen).length > 0) return undefined;
+  const seenCtimes = new Map<string, number>();
   for (const k of known) {
-    if (!k.tree || !k.placement || k.tree.name !== k.name || !inPlace(repo, store, k.name, k.tree, k.placement, state.materialized, k.entry.checksum)) return undefined;
+    if (!k.tree || !k.placement || k.tree.name !== k.name || !inPlace(repo, store, k.name, k.tree, k.placement, state.materialized, k.entry.checksum, dirsSeen, seenCtimes)) return undefined;
   }
-  if (untrackedFiles(repo, known).length > 0) return undefined;
-  return known.map((k) => upToDate(k.name, k.tree as TreeManifest, k.placement as Placement));
+  writeNoopRecord(repo, store, key, known, seenCtimes);
+  return known.map((k) => upToDate(k.name, k.tree as TreeManifest, (k.placement as Placement).entries.length));
 }
 
 /** Local archive files whose bytes are hashed in one read each; large ones are left to the full path's streaming hash. */

@@ -7,6 +7,11 @@ import type { LockEntry } from './lockfile.js';
 
 /** swamp-store's own state inside a worktree: `.swamp/` is git-ignored and on the targets' filesystem. */
 export const STATE_DIR = '.swamp/swamp-store';
+/**
+ * The files of STATE_DIR that outlive a transaction (materialized.ts, noop-check.ts); anything
+ * else there but an empty `staging/` is a crashed transaction's leftover.
+ */
+export const KEPT_STATE_FILES: ReadonlySet<string> = new Set(['materialized.json', 'noop-check.json']);
 export const JOURNAL_FILE = `${STATE_DIR}/journal.json`;
 export const STAGING_DIR = `${STATE_DIR}/staging`;
 

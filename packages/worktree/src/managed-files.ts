@@ -1,5 +1,5 @@
 import { readdirSync, type Dirent } from 'node:fs';
-import path from 'node:path';
+import { joinSafe } from '@swamp-store/primitives';
 import { readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
 import type { LockEntry } from './lockfile.js';
 import { PULLED_DIR, placeTree, type Placement } from './placement.js';
@@ -46,18 +46,23 @@ export function isSkillDirPath(f: string): boolean {
   return ALL_SKILLS_DIRS.some((d) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/'));
 }
 
-/** Sync readdir: a walk of thousands of folders as async calls is thousands of thread-pool round trips. */
-function walkFiles(root: string, rel: string, out: string[], skip: (rel: string) => boolean): void {
+/**
+ * Sync readdir: a walk of thousands of folders as async calls is thousands of thread-pool round
+ * trips. `dirs` collects each folder read, as a real folder reached through real folders (a
+ * symlink is a Dirent of its own type, never walked into).
+ */
+function walkFiles(root: string, rel: string, out: string[], skip: (rel: string) => boolean, dirs?: Set<string>): void {
   let items: Dirent[];
   try {
-    items = readdirSync(path.join(root, rel), { withFileTypes: true });
+    items = readdirSync(joinSafe(root, rel), { withFileTypes: true });
   } catch {
     return;
   }
+  dirs?.add(rel);
   for (const item of items) {
     const childRel = `${rel}/${item.name}`;
     if (skip(childRel)) continue;
-    if (item.isDirectory()) walkFiles(root, childRel, out, skip);
+    if (item.isDirectory()) walkFiles(root, childRel, out, skip, dirs);
     else out.push(childRel);
   }
 }
@@ -67,17 +72,33 @@ function walkFiles(root: string, rel: string, out: string[], skip: (rel: string)
  * for: under `.swamp/pulled-extensions/`, and inside the bundle folders of
  * installed extensions (other bundle folders are Swamp's own, for local models).
  */
-export function untrackedFiles(repo: RepoContext, known: KnownEntry[]): string[] {
+export function untrackedFiles(repo: RepoContext, known: KnownEntry[], dirsSeen?: Set<string>): string[] {
+  return untrackedIn(repo, managedView(known), dirsSeen);
+}
+
+/** What the walk for untracked files needs to know of the entries: owned files, owned folders, bundle folders. */
+export interface ManagedView {
+  files: Set<string>;
+  /** Folders owned whole (skills): not walked. */
+  dirs: string[];
+  /** `.swamp/<kind>/<ns>` of installed extensions: walked. */
+  bundleRoots: string[];
+}
+
+export function managedView(known: KnownEntry[]): ManagedView {
   const { files, dirs } = ownedPaths(known);
-  // The walk stops at an owned folder itself, so a set lookup per entry is enough (a prefix scan per entry was quadratic).
-  const owned = new Set(dirs);
-  const insideOwnedDir = (rel: string) => owned.has(rel);
-  const found: string[] = [];
-  walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || insideOwnedDir(rel));
-  const bundleDirs = new Set<string>();
+  const bundleRoots = new Set<string>();
   for (const k of known) {
-    for (const e of k.placement?.entries ?? []) if (e.kind === 'bundle') bundleDirs.add(e.target.split('/').slice(0, 3).join('/'));
+    for (const e of k.placement?.entries ?? []) if (e.kind === 'bundle') bundleRoots.add(e.target.split('/').slice(0, 3).join('/'));
   }
-  for (const dir of bundleDirs) walkFiles(repo.repoDir, dir, found, () => false);
-  return found.filter((f) => !files.has(f)).sort();
+  return { files, dirs, bundleRoots: [...bundleRoots] };
+}
+
+export function untrackedIn(repo: RepoContext, view: ManagedView, dirsSeen?: Set<string>): string[] {
+  // The walk stops at an owned folder itself, so a set lookup per entry is enough (a prefix scan per entry was quadratic).
+  const owned = new Set(view.dirs);
+  const found: string[] = [];
+  walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || owned.has(rel), dirsSeen);
+  for (const dir of view.bundleRoots) walkFiles(repo.repoDir, dir, found, () => false, dirsSeen);
+  return found.filter((f) => !view.files.has(f)).sort();
 }

@@ -1,16 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from '@swamp-store/lock';
-import { STATE_DIR, STAGING_DIR } from './journal.js';
-import { MATERIALIZED_FILE } from './materialized.js';
+import { KEPT_STATE_FILES, STATE_DIR, STAGING_DIR } from './journal.js';
 import type { RepoContext } from './repo.js';
 import { deadEvictionTombs, hasDeadLock, lockfileLockPath } from './lock-leftovers.js';
 import { recoverInterrupted } from './transaction.js';
 
-const MATERIALIZED_NAME = path.posix.basename(MATERIALIZED_FILE);
-
 /**
- * Anything in the state folder but an empty `staging/` (and the materialized record) is a crashed
+ * Anything in the state folder but an empty `staging/` (and KEPT_STATE_FILES) is a crashed
  * transaction's: the journal, a journal temp, or staged files. (`staging/`
  * itself outlives every transaction; testing its mere existence made every
  * list and verify after a pull take the lock.)
@@ -18,7 +15,7 @@ const MATERIALIZED_NAME = path.posix.basename(MATERIALIZED_FILE);
 async function hasLeftovers(repoDir: string): Promise<boolean> {
   const names = await fs.readdir(path.join(repoDir, STATE_DIR)).catch(() => [] as string[]);
   for (const n of names) {
-    if (n === MATERIALIZED_NAME) continue;
+    if (KEPT_STATE_FILES.has(n)) continue;
     if (n !== 'staging') return true;
     if ((await fs.readdir(path.join(repoDir, STAGING_DIR)).catch(() => [] as string[])).length > 0) return true;
   }

@@ -76,7 +76,7 @@ async function sweepTemps(repo: RepoContext): Promise<void> {
   for (const tomb of await deadEvictionTombs(repo)) await fs.rm(tomb, { recursive: true, force: true });
   const stateDir = path.join(repo.repoDir, STATE_DIR);
   const names = await fs.readdir(stateDir).catch(() => [] as string[]);
-  for (const n of names) if (/^(journal|materialized)\.json\..+\.tmp$/.test(n)) await fs.rm(path.join(stateDir, n), { force: true });
+  for (const n of names) if (/^(journal|materialized|noop-check)\.json\..+\.tmp$/.test(n)) await fs.rm(path.join(stateDir, n), { force: true });
 }
 
 /** Staging folders with no journal pointing at them belong to transactions that never reached the journal write. */
