@@ -46,7 +46,7 @@ export const CTIME_CHECKED = '.ctime-checked.json';
  */
 export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Promise<TreeProblem[]> {
   const root = treeDir(layout, tree.sha256);
-  const checked = readCtimeChecked(root);
+  const checked = readCtimeChecked(root, tree);
   const fresh: Record<string, CtimeCheck> = {};
   const problems: TreeProblem[] = [];
   const toHash: { f: TreeFileRecord; abs: string; st: fs.Stats }[] = [];
@@ -63,7 +63,7 @@ export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Pr
     if (await rehashedIntact(abs, f, st, fresh)) return;
     problems.push({ path: f.path, problem: 'modified', reason: 'ctime' });
   });
-  if (Object.keys(fresh).length > 0) writeCtimeChecked(root, { ...checked, ...fresh });
+  if (Object.keys(fresh).length > 0) writeCtimeChecked(root, tree, Object.assign(checked, fresh));
   return problems.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
@@ -136,12 +136,30 @@ export function ctimeCleared(st: fs.Stats, f: TreeFileRecord, checked: Record<st
   return last.n !== undefined && st.nlink !== last.n ? 'links' : 'hash';
 }
 
-/** The tree's CTIME_CHECKED record (older stores wrote a bare ctime per path: link count unknown). */
-export function parseCtimeChecked(text: string): Record<string, CtimeCheck> {
+/**
+ * The tree's CTIME_CHECKED record, by tree path. Written as two arrays in the order of the
+ * tree's files (`{"v":2,"files":N,"c":[...],"n":[...]}`, null where nothing is known): a
+ * 10,000-file tree's record keyed by path was 760 KB, and parsing and writing it twice per
+ * pull cost more than the stats. Older stores wrote an object by path, with a `{c, n}` or a
+ * bare ctime (link count unknown) per path; those are still read.
+ */
+export function parseCtimeChecked(text: string, files?: readonly { path: string }[]): Record<string, CtimeCheck> {
   const out: Record<string, CtimeCheck> = {};
   try {
     const doc = JSON.parse(text) as unknown;
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return out;
+    const v2 = doc as { v?: unknown; files?: unknown; c?: unknown; n?: unknown };
+    if (v2.v === 2) {
+      if (!files || v2.files !== files.length || !Array.isArray(v2.c) || !Array.isArray(v2.n) || v2.c.length !== files.length || v2.n.length !== files.length) return out;
+      const c = v2.c as unknown[];
+      const n = v2.n as unknown[];
+      files.forEach((f, i) => {
+        const ci = c[i];
+        const ni = n[i];
+        if (typeof ci === 'number') out[f.path] = { c: ci, n: typeof ni === 'number' ? ni : undefined };
+      });
+      return out;
+    }
     for (const [k, v] of Object.entries(doc)) {
       if (typeof v === 'number') out[k] = { c: v };
       else if (v && typeof v === 'object' && typeof (v as CtimeCheck).c === 'number') {
@@ -157,22 +175,34 @@ export function parseCtimeChecked(text: string): Record<string, CtimeCheck> {
 
 // Read and written synchronously, like the stat loop: a fleet install checks 100 trees at once,
 // and 100 async reads and writes in flight per process thrashed the thread pool of 8 processes.
-function readCtimeChecked(root: string): Record<string, CtimeCheck> {
+function readCtimeChecked(root: string, tree: TreeManifest): Record<string, CtimeCheck> {
   let text: string;
   try {
     text = fs.readFileSync(path.join(root, CTIME_CHECKED), 'utf8');
   } catch {
     return {};
   }
-  return parseCtimeChecked(text);
+  return parseCtimeChecked(text, tree.files);
+}
+
+/** The record in its written form (see parseCtimeChecked). */
+export function serializeCtimeChecked(files: readonly { path: string }[], record: Record<string, CtimeCheck>): string {
+  const c: (number | null)[] = [];
+  const n: (number | null)[] = [];
+  for (const f of files) {
+    const r = record[f.path];
+    c.push(r ? r.c : null);
+    n.push(r?.n ?? null);
+  }
+  return JSON.stringify({ v: 2, files: files.length, c, n });
 }
 
 /** Best effort (temp + rename): a read-only store, or a tree moved aside meanwhile, just keeps re-hashing. */
-function writeCtimeChecked(root: string, record: Record<string, CtimeCheck>): void {
+function writeCtimeChecked(root: string, tree: TreeManifest, record: Record<string, CtimeCheck>): void {
   const file = path.join(root, CTIME_CHECKED);
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(record));
+    fs.writeFileSync(tmp, serializeCtimeChecked(tree.files, record));
     fs.renameSync(tmp, file);
   } catch {
     try {

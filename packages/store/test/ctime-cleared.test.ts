@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctimeCleared, parseCtimeChecked, type TreeFileRecord } from '../src/index.js';
+import { ctimeCleared, parseCtimeChecked, serializeCtimeChecked, type TreeFileRecord } from '../src/index.js';
 
 let dir: string;
 beforeAll(() => {
@@ -57,5 +57,15 @@ describe('ctimeCleared', () => {
     expect(legacy['ext/a.ts']).toEqual({ c: older });
     expect(ctimeCleared(st, rec, legacy)).toBe('hash');
     expect(parseCtimeChecked('not json')).toEqual({});
+  });
+
+  it('the record is written as arrays in the order of the tree files, and read back by path', () => {
+    const files = [{ path: 'ext/a.ts' }, { path: 'ext/b.ts' }, { path: 'ext/c.ts' }];
+    const text = serializeCtimeChecked(files, { 'ext/a.ts': { c: 10.5, n: 3 }, 'ext/c.ts': { c: 12 }, 'ext/gone.ts': { c: 1, n: 1 } });
+    expect(JSON.parse(text)).toEqual({ v: 2, files: 3, c: [10.5, null, 12], n: [3, null, null] });
+    expect(parseCtimeChecked(text, files)).toEqual({ 'ext/a.ts': { c: 10.5, n: 3 }, 'ext/c.ts': { c: 12, n: undefined } });
+    // Written for another list of files (or read without one): nothing is known, everything re-hashes once.
+    expect(parseCtimeChecked(text, files.slice(1))).toEqual({});
+    expect(parseCtimeChecked(text)).toEqual({});
   });
 });

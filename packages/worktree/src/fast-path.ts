@@ -105,7 +105,7 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
     if (!isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== rec.mode) return false;
     // A changed ctime that the store's own check has not yet cleared (every link moves ctime, and so does a
     // write whose mtime was put back): the full path's heal step looks at it; this one does not guess.
-    if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && ctimeCleared(st, rec, (checked ??= ctimeChecked(store, tree.sha256))) === 'hash') return false;
+    if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && ctimeCleared(st, rec, (checked ??= ctimeChecked(store, tree))) === 'hash') return false;
     seenCtimes?.set(e.target, st.ctimeMs);
   }
   for (const d of placement.dirs) {
@@ -147,9 +147,9 @@ function upToDate(name: string, tree: Pick<TreeManifest, 'sha256' | 'version'>, 
 }
 
 /** The tree's record of ctimes found intact by re-hashing (store CTIME_CHECKED); empty when absent. */
-function ctimeChecked(store: Store, sha256: string): Record<string, CtimeCheck> {
+function ctimeChecked(store: Store, tree: Pick<TreeManifest, 'sha256' | 'files'>): Record<string, CtimeCheck> {
   try {
-    return parseCtimeChecked(readFileSync(path.join(store.layout.trees, sha256, CTIME_CHECKED), 'utf8'));
+    return parseCtimeChecked(readFileSync(path.join(store.layout.trees, tree.sha256, CTIME_CHECKED), 'utf8'), tree.files);
   } catch {
     return {};
   }
@@ -201,7 +201,15 @@ export async function noopInstall(repo: RepoContext, store: Store): Promise<Pull
     const dirsSeen = new Set<string>();
     if (untrackedIn(repo, recordView(record), dirsSeen).length > 0) return undefined;
     const ctimes = new Map<string, Record<string, CtimeCheck>>();
-    const ctimeRecord = (sha: string) => ctimes.get(sha) ?? (ctimes.set(sha, ctimeChecked(store, sha)), ctimes.get(sha) as Record<string, CtimeCheck>);
+    // Read only for a tree one of whose files moved its ctime since the record was written.
+    const ctimeRecord = (sha: string): Record<string, CtimeCheck> => {
+      let r = ctimes.get(sha);
+      if (!r) {
+        const tree = readTreeManifestSync(store.layout, sha);
+        ctimes.set(sha, (r = tree ? ctimeChecked(store, tree) : {}));
+      }
+      return r;
+    };
     if (!recordStillHolds(repo, store, record, dirsSeen, ctimeRecord)) return undefined;
     return record.entries.map(([name, t, version, files]) => upToDate(name, { sha256: (record.trees[t] as [string, string])[0], version }, files));
   }
