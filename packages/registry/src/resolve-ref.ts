@@ -1,4 +1,4 @@
-import { ensureTreeOrReject, ingest, reportProgress, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
+import { ensureTreeOrReject, findArchive, ingest, reportProgress, isArchiveMissing, readTreeManifest, sha256File, type ResolvedArchive, type Store } from '@swamp-store/store';
 import { createRegistryClient, type RegistryClient, type RegistrySettings } from './client.js';
 import { checkArchivePath } from './archive-path.js';
 import { RegistryError } from './errors.js';
@@ -57,7 +57,9 @@ export function createResolver(opts: ResolverOptions): (ref: string, hint?: Reso
         return { sha256, downloaded: false, verified: true, serverUrl: '', source: 'store', pushed: false };
       }
       const sourceKey = `file:${kind.path}`;
-      const info = await ingest(opts.store, kind.path, { sourceKey });
+      // Already in the store (another worktree ingested the same bytes and may be unpacking them
+      // now): no second copy into cacache; ensureTree waits for, or does, the unpacking.
+      const info = (sha256 ? await findArchive(opts.store, sha256) : undefined) ?? (await ingest(opts.store, kind.path, { sourceKey }));
       const { status } = await ensureTreeOrReject(opts.store, info, sourceKey, `Archive ${ref}`);
       return { sha256: info.sha256, downloaded: false, verified: true, serverUrl: '', source: 'store', pushed: false, treeStatus: status };
     }

@@ -40,7 +40,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
   const pins = await beginPins(store);
   try {
     const trees = new Map<string, Got>();
-    // One gc-lock acquisition pins every digest the lockfile names, before any tree is looked at.
+    // One write pins every digest the lockfile names, before any tree is looked at.
     await pins.add([...new Set(Object.values(snapshot).flatMap((e) => (e.checksum ? [e.checksum] : [])))]);
     await Promise.all(
       Object.entries(snapshot).map(async ([name, entry]) => {

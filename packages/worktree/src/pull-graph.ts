@@ -111,34 +111,52 @@ export async function resolveGraph(opts: GraphOptions): Promise<GraphResult> {
 
 async function prepareAll(opts: GraphOptions, items: { key: string; ref: string; dependency: boolean }[], settled: Map<string, Settled>): Promise<Settled[]> {
   if (items.length === 0) return [];
-  // Resolve all, then pin all digests under ONE gc-lock acquisition, then ensure the trees. A few at a
+  // Resolve all, then pin all digests in one write, then ensure the trees. A few at a
   // time: a hundred extractions at once in one process starve the event loop, and with it the digest
   // locks' heartbeats (a holder that cannot refresh its lock for the stale threshold loses it).
-  const resolved = await mapPool(items, PREPARE_IN_FLIGHT, async (it): Promise<PromiseSettledResult<ResolvedArchive>> => {
+  // Each process starts at its own place in the list: agents pulling the same refs into one store
+  // all began with the same few archives and queued on their digest locks, one unpacking and the
+  // rest polling; now they unpack different ones and find the others done. The lockfile order does
+  // not depend on it (orderLikeSwamp decides it afterwards).
+  const order = rotation(items.length, process.pid);
+  const resolved = new Array<PromiseSettledResult<ResolvedArchive>>(items.length);
+  await mapPool(order, PREPARE_IN_FLIGHT, async (i) => {
+    const it = items[i] as (typeof items)[number];
     try {
-      return { status: 'fulfilled', value: await opts.resolve(it.ref, it.dependency ? { dependency: true } : undefined) };
+      resolved[i] = { status: 'fulfilled', value: await opts.resolve(it.ref, it.dependency ? { dependency: true } : undefined) };
     } catch (reason) {
-      return { status: 'rejected', reason };
+      resolved[i] = { status: 'rejected', reason };
     }
   });
   await opts.pins.add(resolved.flatMap((r) => (r.status === 'fulfilled' ? [r.value.sha256] : [])));
-  const out = await mapPool(
-    items,
+  const out = new Array<Settled>(items.length);
+  await mapPool(
+    order,
     PREPARE_IN_FLIGHT,
-    async (it, i): Promise<Settled> => {
-      const r = resolved[i] as PromiseSettledResult<ResolvedArchive>;
-      if (r.status === 'rejected') return { ok: false, error: r.reason };
-      try {
-        const value = await ensurePrepared(opts, it.ref, it.dependency, r.value);
-        opts.onPrepared?.(value);
-        return { ok: true, value };
-      } catch (error) {
-        return { ok: false, error };
-      }
+    async (i): Promise<void> => {
+      out[i] = await prepareOne(items[i] as (typeof items)[number], i);
     },
   );
   items.forEach((it, i) => settled.set(it.key, out[i] as Settled));
   return out;
+
+  async function prepareOne(it: (typeof items)[number], i: number): Promise<Settled> {
+    const r = resolved[i] as PromiseSettledResult<ResolvedArchive>;
+    if (r.status === 'rejected') return { ok: false, error: r.reason };
+    try {
+      const value = await ensurePrepared(opts, it.ref, it.dependency, r.value);
+      opts.onPrepared?.(value);
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+}
+
+/** 0..n-1 starting at an offset of `seed`'s choosing, wrapping around. */
+export function rotation(n: number, seed: number): number[] {
+  const start = n === 0 ? 0 : Math.abs(Math.imul(seed, 2654435761)) % n;
+  return Array.from({ length: n }, (_, k) => (start + k) % n);
 }
 
 async function ensurePrepared(opts: GraphOptions, ref: string, dependency: boolean, first: ResolvedArchive): Promise<Prepared> {
