@@ -6,8 +6,8 @@ export { ingest, findArchive, lookupVersion, recordVersion, openArchiveStream, t
 export { ensureTreeOrReject } from './reject-archive.js';
 export { ensureTree, type EnsureTreeOptions, type TreeStatus } from './publish.js';
 export { ensurePristineTree, touchTree, type PristineTreeResult, type ReplacedTree } from './pristine.js';
-export { readTreeManifest, readTreeManifestSync, treeManifestSignature, isSafeRelativePath, TREE_MANIFEST, type TreeManifest, type TreeFileRecord } from './tree-manifest.js';
-export { checkTreeFast, recordLinks, verifyTreeFull, sha256File, CTIME_CHECKED, ctimeCleared, parseCtimeChecked, serializeCtimeChecked, type CtimeCheck, type TreeProblem, type TreeProblemReason } from './tree-check.js';
+export { readTreeManifest, readTreeManifestSync, treeManifestSignature, fileRecordsByPath, isSafeRelativePath, TREE_MANIFEST, type TreeManifest, type TreeFileRecord } from './tree-manifest.js';
+export { checkTreeFast, recordLinks, verifyTreeFull, sha256File, CTIME_CHECKED, ctimeCleared, parseCtimeChecked, serializeCtimeChecked, readCtimeRecord, type CtimeCheck, type TreeProblem, type TreeProblemReason } from './tree-check.js';
 export { beginPins, type Pins } from './temp-roots.js';
 export { registerRoot, listRoots, type RootRecord } from './roots.js';
 export { discardOwnWorkSync } from './interrupt.js';

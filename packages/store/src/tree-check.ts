@@ -46,7 +46,7 @@ export const CTIME_CHECKED = '.ctime-checked.json';
  */
 export async function checkTreeFast(layout: StoreLayout, tree: TreeManifest): Promise<TreeProblem[]> {
   const root = treeDir(layout, tree.sha256);
-  const checked = readCtimeChecked(root, tree);
+  const checked = readCtimeRecord(layout, tree);
   const fresh: Record<string, CtimeCheck> = {};
   const problems: TreeProblem[] = [];
   const toHash: { f: TreeFileRecord; abs: string; st: fs.Stats }[] = [];
@@ -175,10 +175,11 @@ export function parseCtimeChecked(text: string, files?: readonly { path: string 
 
 // Read and written synchronously, like the stat loop: a fleet install checks 100 trees at once,
 // and 100 async reads and writes in flight per process thrashed the thread pool of 8 processes.
-function readCtimeChecked(root: string, tree: TreeManifest): Record<string, CtimeCheck> {
+/** The tree's CTIME_CHECKED record by tree path; empty when absent or unreadable. */
+export function readCtimeRecord(layout: StoreLayout, tree: Pick<TreeManifest, 'sha256' | 'files'>): Record<string, CtimeCheck> {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(root, CTIME_CHECKED), 'utf8');
+    text = fs.readFileSync(path.join(treeDir(layout, tree.sha256), CTIME_CHECKED), 'utf8');
   } catch {
     return {};
   }

@@ -158,6 +158,17 @@ export function readTreeManifestSync(layout: StoreLayout, sha256: string): TreeM
   return cached(file, sha256);
 }
 
+/**
+ * A tree's file records by path: every planner and checker looks records up by the tree
+ * path of a placement entry. Kept per (shared, never mutated) file list.
+ */
+export function fileRecordsByPath(tree: Pick<TreeManifest, 'files'>): ReadonlyMap<string, TreeFileRecord> {
+  let records = recordsByFiles.get(tree.files);
+  if (!records) recordsByFiles.set(tree.files, (records = new Map(tree.files.map((f) => [f.path, f]))));
+  return records;
+}
+const recordsByFiles = new WeakMap<readonly TreeFileRecord[], ReadonlyMap<string, TreeFileRecord>>();
+
 function parseTreeManifest(text: string, sha256: string): TreeManifest | undefined {
   try {
     const parsed: unknown = JSON.parse(text);

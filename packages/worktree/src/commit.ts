@@ -4,10 +4,11 @@ import path from 'node:path';
 import { FALLBACK_SKILLS_DIR } from '@swamp-store/primitives';
 import { WorktreeError } from './errors.js';
 import { readLockfile, serializeLockfile, writeLockfileAtomic } from './lockfile.js';
-import { removeJournal, type Journal } from './journal.js';
+import { removeJournal, type Journal, type JournalChange } from './journal.js';
 import { readMaterialized, writeMaterialized } from './materialized.js';
 import type { RepoContext } from './repo.js';
 import { RepoPaths } from './safe-path.js';
+import { isAtOrUnderAny, isUnderAny } from './rel-path.js';
 
 /**
  * Carries out a journal in the `commit` phase. Every step is idempotent, so
@@ -23,7 +24,8 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   const moved = moveFolders(paths, stagingAbs, journal.changes.flatMap((c) => c.dirMoves ?? []));
   // A change's files lie under its own folders only: checked per change, not against every
   // folder of the transaction (100 extensions x 1,000 files x 200 folders was 23 ms).
-  for (const change of journal.changes) moveFiles(paths, stagingAbs, change.moves, moved.filter((m) => change.dirMoves?.includes(m)));
+  const movedOf = (change: JournalChange) => moved.filter((m) => change.dirMoves?.includes(m));
+  for (const change of journal.changes) moveFiles(paths, stagingAbs, change.moves, movedOf(change));
   for (const change of journal.changes) {
     for (const orphan of change.orphans) {
       const abs = insideOrUndefined(paths, orphan);
@@ -33,8 +35,8 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   for (const change of journal.changes) {
     for (const dir of change.pruneFrom) pruneEmpty(paths, dir);
     // A folder moved whole was staged with every folder of its placement (stageFiles): those exist.
-    const whole = change.dirsStaged ? moved.filter((m) => change.dirMoves?.includes(m)) : [];
-    for (const dir of change.dirs) if (!isInsideMoved(dir, whole)) mkdirSync(paths.resolveCheckedSync(dir), { recursive: true });
+    const whole = change.dirsStaged ? movedOf(change) : [];
+    for (const dir of change.dirs) if (!isAtOrUnderAny(dir, whole)) mkdirSync(paths.resolveCheckedSync(dir), { recursive: true });
   }
   const { entries, raw } = await readLockfile(repo.lockfilePath);
   for (const change of journal.changes) {
@@ -57,11 +59,6 @@ export async function applyCommitted(repo: RepoContext, journal: Journal): Promi
   await removeJournal(repo.repoDir);
 }
 
-function isInsideMoved(rel: string, moved: readonly string[]): boolean {
-  for (const d of moved) if (rel === d || (rel.length > d.length && rel.charCodeAt(d.length) === 0x2f && rel.startsWith(d))) return true;
-  return false;
-}
-
 /** Whole staged folders into destinations that do not exist: one rename each. Returns those moved (now or before a crash). */
 function moveFolders(paths: RepoPaths, stagingAbs: string, dirs: string[]): string[] {
   const moved: string[] = [];
@@ -82,10 +79,9 @@ function moveFolders(paths: RepoPaths, stagingAbs: string, dirs: string[]): stri
 }
 
 function moveFiles(paths: RepoPaths, stagingAbs: string, moves: string[], movedDirs: string[]): void {
-  const under = (rel: string) => isInsideMoved(rel, movedDirs);
   const made = new Set<string>();
   for (const target of moves) {
-    if (movedDirs.length > 0 && under(target)) continue;
+    if (isUnderAny(target, movedDirs)) continue;
     const dest = paths.resolveCheckedSync(target);
     const parent = path.dirname(dest);
     if (!made.has(parent)) {

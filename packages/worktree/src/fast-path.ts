@@ -2,15 +2,15 @@ import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { joinSafe } from '@swamp-store/primitives';
-import { CTIME_CHECKED, ctimeCleared, parseCtimeChecked, isArchiveMissing, parseDependency, readTreeManifestSync, type CtimeCheck, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
+import { fileRecordsByPath, isArchiveMissing, parseDependency, readCtimeRecord, readTreeManifestSync, type CtimeCheck, type Store, type TreeManifest } from '@swamp-store/store';
 import { JOURNAL_FILE, KEPT_STATE_FILES, STAGING_DIR, STATE_DIR } from './journal.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import { lockfileLockPath } from './lock-leftovers.js';
 import { makeEntry, parseLockfile, type Channel, type LockEntries } from './lockfile.js';
 import { MATERIALIZED_FILE, type Materialized } from './materialized.js';
 import { placeTree, type Placement } from './placement.js';
-import { isPristineLink, storeDevice } from './store-inode.js';
-import { knownEntries, untrackedFiles, untrackedIn } from './managed-files.js';
+import { placedLinkIntact, storeDevice } from './store-inode.js';
+import { foldersPresent, knownEntries, untrackedFiles, untrackedIn } from './managed-files.js';
 import { noopKey, readNoopRecord, recordStillHolds, recordView, writeNoopRecord } from './noop-check.js';
 import type { PullResult } from './pull.js';
 import type { RepoContext } from './repo.js';
@@ -86,7 +86,7 @@ function safeReaddir(dir: string): string[] {
 /** True when every file `name`'s entry places is already there as the tree's own inode (bundles: as installed copies). */
 function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManifest, placement: Placement, materialized: Materialized, checksum: string | undefined, dirsSeen?: ReadonlySet<string>, seenCtimes?: Map<string, number>): boolean {
   if (materialized[name] !== tree.sha256 || checksum !== tree.sha256) return false;
-  const records = recordsOf(tree);
+  const records = fileRecordsByPath(tree);
   const storeDev = storeDevice(store);
   let checked: Record<string, CtimeCheck> | undefined;
   for (const e of placement.entries) {
@@ -102,30 +102,12 @@ function inPlace(repo: RepoContext, store: Store, name: string, tree: TreeManife
       if (!st.isFile()) return false;
       continue;
     }
-    if (!isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== rec.mode) return false;
-    // A changed ctime that the store's own check has not yet cleared (every link moves ctime, and so does a
-    // write whose mtime was put back): the full path's heal step looks at it; this one does not guess.
-    if (rec.ctimeMs !== undefined && st.ctimeMs !== rec.ctimeMs && ctimeCleared(st, rec, (checked ??= ctimeChecked(store, tree))) === 'hash') return false;
+    // A ctime move the store's own check has not cleared: the full path's heal step looks at it; this one does not guess.
+    if (!placedLinkIntact(st, rec, storeDev, () => (checked ??= readCtimeRecord(store.layout, tree)))) return false;
     seenCtimes?.set(e.target, st.ctimeMs);
   }
-  for (const d of placement.dirs) {
-    if (dirsSeen?.has(d)) continue; // read as a real folder by this command's walk (untrackedFiles)
-    try {
-      if (!lstatSync(joinSafe(repo.repoDir, d)).isDirectory()) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
+  return foldersPresent(repo.repoDir, placement.dirs, dirsSeen);
 }
-
-/** A tree's file records by path, kept per (shared) manifest: a no-op install asks for 400 of them. */
-function recordsOf(tree: TreeManifest): Map<string, TreeFileRecord> {
-  let records = recordsByTree.get(tree);
-  if (!records) recordsByTree.set(tree, (records = new Map(tree.files.map((f) => [f.path, f]))));
-  return records;
-}
-const recordsByTree = new WeakMap<TreeManifest, Map<string, TreeFileRecord>>();
 
 function upToDate(name: string, tree: Pick<TreeManifest, 'sha256' | 'version'>, files: number): PullResult {
   return {
@@ -144,15 +126,6 @@ function upToDate(name: string, tree: Pick<TreeManifest, 'sha256' | 'version'>, 
     fallbacks: [],
     changed: false,
   };
-}
-
-/** The tree's record of ctimes found intact by re-hashing (store CTIME_CHECKED); empty when absent. */
-function ctimeChecked(store: Store, tree: Pick<TreeManifest, 'sha256' | 'files'>): Record<string, CtimeCheck> {
-  try {
-    return parseCtimeChecked(readFileSync(path.join(store.layout.trees, tree.sha256, CTIME_CHECKED), 'utf8'), tree.files);
-  } catch {
-    return {};
-  }
 }
 
 export interface LocalArchive {
@@ -206,7 +179,7 @@ export async function noopInstall(repo: RepoContext, store: Store): Promise<Pull
       let r = ctimes.get(sha);
       if (!r) {
         const tree = readTreeManifestSync(store.layout, sha);
-        ctimes.set(sha, (r = tree ? ctimeChecked(store, tree) : {}));
+        ctimes.set(sha, (r = tree ? readCtimeRecord(store.layout, tree) : {}));
       }
       return r;
     };

@@ -1,4 +1,4 @@
-import { readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { joinSafe } from '@swamp-store/primitives';
 import { readTreeManifestSync, type Store, type TreeManifest } from '@swamp-store/store';
 import type { LockEntry } from './lockfile.js';
@@ -101,4 +101,21 @@ export function untrackedIn(repo: RepoContext, view: ManagedView, dirsSeen?: Set
   walkFiles(repo.repoDir, PULLED_DIR, found, (rel) => rel === STATE_DIR || owned.has(rel), dirsSeen);
   for (const dir of view.bundleRoots) walkFiles(repo.repoDir, dir, found, () => false, dirsSeen);
   return found.filter((f) => !view.files.has(f)).sort();
+}
+
+/**
+ * Each of `dirs` a real folder (not a symlink); those the walk for untracked files read
+ * (`dirsSeen`) need no other look. For the no-op checks: any doubt, an unreadable path
+ * too, is a no.
+ */
+export function foldersPresent(repoDir: string, dirs: Iterable<string>, dirsSeen?: ReadonlySet<string>): boolean {
+  for (const d of dirs) {
+    if (dirsSeen?.has(d)) continue;
+    try {
+      if (!lstatSync(joinSafe(repoDir, d)).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { joinSafe } from '@swamp-store/primitives';
-import { ctimeCleared, treeManifestSignature, type CtimeCheck, type Store, type TreeFileRecord } from '@swamp-store/store';
+import { fileRecordsByPath, treeManifestSignature, type CtimeCheck, type Store, type TreeFileRecord } from '@swamp-store/store';
 import { STATE_DIR } from './journal.js';
-import { managedView, type KnownEntry, type ManagedView } from './managed-files.js';
+import { foldersPresent, managedView, type KnownEntry, type ManagedView } from './managed-files.js';
 import type { RepoContext } from './repo.js';
-import { isPristineLink, storeDevice } from './store-inode.js';
+import { placedLinkIntact, storeDevice } from './store-inode.js';
 
 /**
  * `.swamp/swamp-store/noop-check.json`: what a no-op `install` last found, so
@@ -84,7 +84,7 @@ export function writeNoopRecord(repo: RepoContext, store: Store, key: string, kn
       trees.push([k.tree.sha256, sig]);
     }
     entries.push([k.name, t, k.tree.version, k.placement.entries.length]);
-    const records = new Map(k.tree.files.map((f) => [f.path, f]));
+    const records = fileRecordsByPath(k.tree);
     for (const e of k.placement.entries) {
       const r = records.get(e.treePath);
       if (!r) return;
@@ -136,19 +136,9 @@ export function recordStillHolds(repo: RepoContext, store: Store, record: NoopRe
       continue;
     }
     const rec = { path: treePath, ino, size, mtimeMs, mode, sha256: '', ...(ctimeMs >= 0 ? { ctimeMs } : {}) } satisfies TreeFileRecord;
-    if (!isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== mode) return false;
-    // As the slow check: a ctime move that the store's own check has not cleared is a doubt. A ctime
-    // still the one that check saw (and cleared) means nothing at all happened to the inode since.
-    if (ctimeMs >= 0 && st.ctimeMs !== ctimeMs && st.ctimeMs !== seenCtime && ctimeCleared(st, rec, ctimeRecord((record.trees[t] as [string, string])[0])) === 'hash') return false;
+    // As the slow check, but a ctime still the one that check saw (and cleared) needs no look at the tree's record.
+    if (!placedLinkIntact(st, rec, storeDev, () => ctimeRecord((record.trees[t] as [string, string])[0]), seenCtime >= 0 ? seenCtime : undefined)) return false;
   }
-  for (const d of record.dirs) {
-    if (dirsSeen.has(d)) continue;
-    try {
-      if (!lstatSync(joinSafe(repo.repoDir, d)).isDirectory()) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
+  return foldersPresent(repo.repoDir, record.dirs, dirsSeen);
 }
 

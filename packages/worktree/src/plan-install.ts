@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { joinSafe, lstatSyncOrUndefined } from '@swamp-store/primitives';
-import { readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
+import { fileRecordsByPath, readTreeManifest, sha256File, type Store, type TreeFileRecord, type TreeManifest } from '@swamp-store/store';
 import { WorktreeError } from './errors.js';
 import { filesChecksumOfTree } from './files-checksum.js';
 import type { JournalChange } from './journal.js';
@@ -9,6 +9,7 @@ import { makeEntry, type Channel, type LockEntry } from './lockfile.js';
 import { bundleDir, BUNDLE_KINDS, extensionDir, placeTree, type Placement } from './placement.js';
 import { isSkillDirPath } from './managed-files.js';
 import { isPristineLink, storeDevice } from './store-inode.js';
+import { isAtOrUnderAny, isUnderAny } from './rel-path.js';
 import type { PlannedChange, StagedFile, TransactionContext } from './transaction.js';
 
 /** One extension to install: its published store tree and where it came from. */
@@ -77,7 +78,7 @@ async function previousFiles(ctx: TransactionContext, store: Store, name: string
   for (const sum of sums) {
     const tree = await readTreeManifest(store.layout, sum);
     if (!tree) continue;
-    const records = new Map(tree.files.map((f) => [f.path, f]));
+    const records = fileRecordsByPath(tree);
     for (const e of placementOf(ctx, name, tree).entries) {
       const rec = records.get(e.treePath);
       if (rec) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), rec]);
@@ -95,7 +96,7 @@ async function previousFiles(ctx: TransactionContext, store: Store, name: string
 export async function planInstall(ctx: TransactionContext, target: InstallTarget, opts: PlanInstallOptions): Promise<PlannedChange | undefined> {
   const { name, tree, treeDir } = target;
   const placement = placementOf(ctx, name, tree);
-  const records = new Map(tree.files.map((f) => [f.path, f]));
+  const records = fileRecordsByPath(tree);
   const old = ctx.entries[name];
   const previous = await previousFiles(ctx, opts.store, name, old);
   const claimed = (target: string) => claimedByOther(ctx.entries, name, target);
@@ -106,10 +107,6 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   const kept: string[] = [];
   // Folders that do not exist yet are created whole by one rename: nothing inside them needs a look.
   const dirMoves = missingRoots(ctx, name, placement);
-  const inNewFolder = (target: string): boolean => {
-    for (const d of dirMoves) if (target.length > d.length && target.charCodeAt(d.length) === 0x2f && target.startsWith(d)) return true;
-    return false;
-  };
 
   // One sync lstat per file that a decision needs (none inside a new folder); rarely a hash.
   for (const e of placement.entries) {
@@ -120,13 +117,13 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
     const staged: StagedFile = { source: joinSafe(treeDir, e.treePath), target: e.target, privateCopy: isBundle, copyMode: isManifest ? 0o444 : rec.mode | 0o200 };
     const edits: string[] = [];
     if (claimed(e.target) && !opts.force) edits.push(e.target);
-    if (!inNewFolder(e.target)) {
+    if (!isUnderAny(e.target, dirMoves)) {
       const abs = ctx.paths.resolveCheckedSync(e.target);
       const st = lstatSyncOrUndefined(abs);
       if (st && isPristineLink(st, rec, storeDev)) continue;
       // Swamp's loader rewrites bundles in place: the same archive's bundle is already right.
       if (isBundle && st?.isFile() && old?.checksum === tree.sha256) continue;
-      if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, storeDev, rec, previous.byTarget.get(e.target) ?? [], tracked.has(e.target) || isUnderTrackedSkill(e.target, tracked), old, tree))) {
+      if (st && !isBundle && !opts.force && (await isHandEdited(abs, st, storeDev, rec, previous.byTarget.get(e.target) ?? [], tracked.has(e.target) || isUnderAny(e.target, tracked), old, tree))) {
         edits.push(e.target);
       }
     }
@@ -153,7 +150,7 @@ export async function planInstall(ctx: TransactionContext, target: InstallTarget
   // A skill folder is never removed wholesale: only the files the old tree put there, then the folder if empty.
   // A lockfile could name a user's own skill folder; the store tree is the proof of what is ours.
   const skillDirs = newSkillDirs(placement);
-  const gone = [...oldTargets].filter((t) => !newTargets.has(t) && !claimed(t) && !isInsideAny(t, skillDirs));
+  const gone = [...oldTargets].filter((t) => !newTargets.has(t) && !claimed(t) && !isAtOrUnderAny(t, skillDirs));
   const orphans = gone.filter((t) => !isSkillDirPath(t));
   const made = makeEntry(
     { version: tree.version, files: placement.lockfileFiles, include: tree.include, checksum: tree.sha256, filesChecksum: filesChecksumOfTree(tree.files), serverUrl: target.serverUrl, channel: target.channel },
@@ -186,14 +183,6 @@ function newSkillDirs(placement: Placement): string[] {
 /** Placements are shared per tree (placement.ts): so is what is derived from them. */
 const skillDirsOf = new WeakMap<Placement, string[]>();
 
-function isInsideAny(p: string, dirs: string[]): boolean {
-  return dirs.some((d) => p === d || p.startsWith(`${d}/`));
-}
-
-function isUnderTrackedSkill(target: string, tracked: Set<string>): boolean {
-  for (const t of tracked) if (target.startsWith(`${t}/`)) return true;
-  return false;
-}
 
 async function isHandEdited(
   abs: string,
@@ -235,7 +224,7 @@ function missingRoots(ctx: TransactionContext, name: string, placement: Placemen
   for (const dir of candidates) {
     const prefix = `${dir}/`;
     const has = placement.entries.some((e) => e.target.startsWith(prefix));
-    if (!has || out.some((d) => dir.startsWith(`${d}/`))) continue;
+    if (!has || isUnderAny(dir, out)) continue;
     if (lstatSyncOrUndefined(ctx.paths.resolveCheckedSync(dir)) === undefined) out.push(dir);
   }
   return out;

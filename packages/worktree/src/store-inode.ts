@@ -1,5 +1,5 @@
 import { statSync, type Stats } from 'node:fs';
-import type { Store, TreeFileRecord } from '@swamp-store/store';
+import { ctimeCleared, type CtimeCheck, type Store, type TreeFileRecord } from '@swamp-store/store';
 
 /**
  * "This worktree file is the store's file": the one home of the inode test
@@ -37,4 +37,16 @@ export function isStoreInode(st: Stats | undefined, rec: Pick<TreeFileRecord, 'i
  */
 export function isPristineLink(st: Stats, rec: TreeFileRecord, storeDev: number): boolean {
   return isStoreInode(st, rec, storeDev) && st.size === rec.size && st.mtimeMs === rec.mtimeMs;
+}
+
+/**
+ * The no-op checks' verdict on one placed file (fast-path.ts, noop-check.ts): the store's
+ * inode as published, its mode too, and no ctime move that the store's own check has not
+ * cleared (every link moves ctime, and so does a write whose mtime was put back). A ctime
+ * still `seenCtime`, the one an earlier check cleared, means nothing happened to the inode since.
+ */
+export function placedLinkIntact(st: Stats, rec: TreeFileRecord, storeDev: number, ctimeRecord: () => Record<string, CtimeCheck>, seenCtime?: number): boolean {
+  if (!isPristineLink(st, rec, storeDev) || (st.mode & 0o7777) !== rec.mode) return false;
+  if (rec.ctimeMs === undefined || st.ctimeMs === rec.ctimeMs || st.ctimeMs === seenCtime) return true;
+  return ctimeCleared(st, rec, ctimeRecord()) !== 'hash';
 }

@@ -13,6 +13,7 @@ import { deadEvictionTombs, lockfileLockPath } from './lock-leftovers.js';
 import { readMaterialized, type Materialized } from './materialized.js';
 import type { RepoContext } from './repo.js';
 import { RepoPaths } from './safe-path.js';
+import { isAtOrUnderAny, isUnderAny } from './rel-path.js';
 
 /** A file to materialise: from the store tree into the staging folder, then renamed into place. */
 export interface StagedFile {
@@ -137,13 +138,8 @@ function assertPathsInside(paths: RepoPaths, planned: PlannedChange[]): void {
     const dirMoves = p.change.dirMoves ?? [];
     for (const rel of [...p.change.orphans, ...dirMoves]) paths.resolveCheckedSync(rel);
     // A file inside a folder that moves whole lands where the folder does: the folder's check covers it.
-    for (const rel of p.change.moves) if (!isInsideAnyDir(rel, dirMoves)) paths.resolveCheckedSync(rel);
+    for (const rel of p.change.moves) if (!isUnderAny(rel, dirMoves)) paths.resolveCheckedSync(rel);
   }
-}
-
-function isInsideAnyDir(rel: string, dirs: readonly string[]): boolean {
-  for (const d of dirs) if (rel.length > d.length && rel.charCodeAt(d.length) === 0x2f && rel.startsWith(d)) return true;
-  return false;
 }
 
 /** Yield to the event loop this often in long sync loops, so the lock's heartbeat timer keeps running. */
@@ -177,7 +173,7 @@ async function stageFiles(paths: RepoPaths, stagingRel: string, planned: Planned
     // Empty folders of a folder that moves whole travel with it (JournalChange.dirsStaged).
     const whole = plan.change.dirsStaged ? (plan.change.dirMoves ?? []) : [];
     for (const dir of plan.change.dirs) {
-      if (whole.some((d) => dir === d || dir.startsWith(`${d}/`))) makeDir(joinSafe(stagingAbs, dir));
+      if (isAtOrUnderAny(dir, whole)) makeDir(joinSafe(stagingAbs, dir));
     }
     plan.linked = {
       hardlink: linker.counts.hardlink - before.hardlink,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { lstatOrUndefined } from '@swamp-store/primitives';
-import { checkTreeFast, sha256File, type Store } from '@swamp-store/store';
+import { checkTreeFast, fileRecordsByPath, sha256File, type Store } from '@swamp-store/store';
 import { readLockfile } from './lockfile.js';
 import { knownEntries, untrackedFiles, type KnownEntry } from './managed-files.js';
 import { extensionDir } from './placement.js';
@@ -43,7 +43,7 @@ async function verifyEntry(repo: RepoContext, store: Store, k: KnownEntry): Prom
   }
   const tampered = new Set((await checkTreeFast(store.layout, k.tree)).map((p) => p.path));
   const storeDev = storeDevice(store);
-  const records = new Map(k.tree.files.map((f) => [f.path, f]));
+  const records = fileRecordsByPath(k.tree);
   for (const e of k.placement.entries) {
     const rec = records.get(e.treePath);
     const st = await lstatOrUndefined(path.join(repo.repoDir, e.target));

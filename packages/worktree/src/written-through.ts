@@ -9,6 +9,7 @@ import {
   ensureLayout,
   ensurePristineTree,
   ensureTree,
+  fileRecordsByPath,
   listRoots,
   readTreeManifest,
   treeDir,
@@ -227,7 +228,7 @@ async function relinkFromQuarantine(store: Store, dir: string, sha256: string, r
   const previous = await readQuarantined(dir);
   if (!previous || previous.sha256 !== sha256) return undefined;
   const storeDev = storeDevice(store);
-  const records = new Map(previous.files.map((f) => [f.path, f]));
+  const records = fileRecordsByPath(previous);
   const holds = placementIn(repo, previous).some((e) => {
     const rec = records.get(e.treePath);
     if (!rec || e.kind === 'bundle') return false;
@@ -354,7 +355,7 @@ async function findHolders(store: Store, previous: TreeManifest, storeDev: numbe
     const repo = await rootContext(record.repoDir, record.lockfilePath);
     if (repo) repos.set(repo.repoDir, repo);
   }
-  const records = new Map(previous.files.map((f) => [f.path, f]));
+  const records = fileRecordsByPath(previous);
   const holders: Holder[] = [];
   for (const repo of repos.values()) {
     const names = await namesTree(repo, previous);
