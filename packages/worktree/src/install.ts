@@ -50,8 +50,8 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
     );
     const linker = new Linker(opts.linkMode ?? 'auto');
     const results: PullResult[] = [];
-    const planOf = new Map<string, PlannedChange | undefined>();
-    const treeOf = new Map<string, TreeManifest>();
+    // Per entry installed: its plan (for the link counts) and tree (for recordLinks).
+    const placed = new Map<string, { plan: PlannedChange | undefined; tree: TreeManifest }>();
     let pruned: string[] = [];
     await runTransaction(repo, store, linker, async (ctx) => {
       const plans: PlannedChange[] = [];
@@ -65,8 +65,7 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
           { store, force: Boolean(opts.force), adopt: !opts.force && ctx.materialized[name] === undefined, keepEntry: true },
         );
         if (plan) plans.push(plan);
-        planOf.set(name, plan);
-        treeOf.set(name, got.ensured.tree);
+        placed.set(name, { plan, tree: got.ensured.tree });
         results.push({
           name,
           version: entry.version,
@@ -96,12 +95,12 @@ export async function installFromLockfile(opts: InstallOptions): Promise<Install
       return plans;
     });
     for (const r of results) {
-      r.linked = planOf.get(r.name)?.linked ?? r.linked;
+      r.linked = placed.get(r.name)?.plan?.linked ?? r.linked;
       r.fallbacks = [...linker.fallbacks];
     }
     for (const r of results) {
       await touchTree(store, r.checksum);
-      const tree = treeOf.get(r.name);
+      const tree = placed.get(r.name)?.tree;
       if (tree && r.linked.hardlink > 0 && !store.readOnly) await recordLinks(store.layout, tree);
     }
     return { extensions: results, pruned };
